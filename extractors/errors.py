@@ -1,0 +1,84 @@
+"""The exception tree of workwatch.
+
+WorkwatchError
+├── ConfigError            feeds.toml / settings are wrong (the message names the line)
+├── FetchError             an HTTP fetch failed (carries the URL)
+│   ├── TransientFetchError    worth retrying later: timeouts, connection errors, 429, 5xx
+│   └── HardFetchError         retrying will not help: 4xx, bad scheme, too big, blocked ...
+│       ├── BlockedURLError        scheme not http(s), or a non-public address (SSRF rule)
+│       ├── BodyTooLargeError      body over the size cap (after decompression)
+│       ├── RobotsDisallowedError  robots.txt forbids the page
+│       └── NotHTMLError           page is a PDF, an image ...
+├── FeedParseError         the body is not a feed, or nothing could be recovered from it
+├── ExtractionError        no article text could be extracted from a page
+└── WarehouseError         the DuckDB warehouse refused an operation
+    └── WarehouseLockedError   another process holds the write lock
+"""
+
+from __future__ import annotations
+
+
+class WorkwatchError(Exception):
+    """Base of every error workwatch raises on purpose."""
+
+
+class ConfigError(WorkwatchError):
+    """The configuration is invalid."""
+
+
+class FetchError(WorkwatchError):
+    """Fetching a URL failed."""
+
+    kind = "hard"
+
+    def __init__(self, message: str, url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class TransientFetchError(FetchError):
+    """A failure that may go away: timeout, connection refused, 429, 5xx."""
+
+    kind = "transient"
+
+    def __init__(self, message: str, url: str | None = None, status: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message, url, status)
+        self.retry_after = retry_after
+
+
+class HardFetchError(FetchError):
+    """A failure that retrying will not fix."""
+
+
+class BlockedURLError(HardFetchError):
+    """The URL's scheme or address is not allowed."""
+
+
+class BodyTooLargeError(HardFetchError):
+    """The body exceeded the size cap."""
+
+
+class RobotsDisallowedError(HardFetchError):
+    """robots.txt disallows fetching this page."""
+
+
+class NotHTMLError(HardFetchError):
+    """The page is not HTML."""
+
+
+class FeedParseError(WorkwatchError):
+    """The document is not a feed, or no item could be recovered."""
+
+
+class ExtractionError(WorkwatchError):
+    """No article text could be extracted."""
+
+
+class WarehouseError(WorkwatchError):
+    """The warehouse refused an operation."""
+
+
+class WarehouseLockedError(WarehouseError):
+    """Another process is writing to the warehouse."""

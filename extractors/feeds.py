@@ -1,0 +1,175 @@
+"""Fetch feeds with conditional GET and a body hash; parse them leniently into FeedItems."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import feedparser
+
+from extractors.errors import FeedParseError, FetchError
+from extractors.http import Fetcher
+from extractors.types import Feed, FeedFetch, FeedItem, FeedState
+from extractors.urls import canonical_url, is_fetchable
+
+TAG_RE = re.compile(r"<[^>]+>")
+SPACE_RE = re.compile(r"\s+")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
+MAX_TITLE = 1000
+MAX_SUMMARY = 5000
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """Items recovered from one feed body, plus what was dropped and why."""
+
+    items: tuple[FeedItem, ...]
+    warning: str | None = None  # feedparser's bozo message when items were still recovered
+    skipped_links: int = 0  # entries without a usable http(s) link
+    entries: int = 0
+
+
+async def fetch_feed(fetcher: Fetcher, feed: Feed, state: FeedState | None = None) -> FeedFetch:
+    """GET a feed, conditionally. Never raises for network trouble: errors come back as data."""
+    state = state or FeedState()
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+                         "text/xml;q=0.9, */*;q=0.5"}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    started = time.monotonic()
+    try:
+        resp = await fetcher.get(feed.url, headers=headers,
+                                 max_bytes=fetcher.settings.max_feed_bytes)
+    except FetchError as exc:
+        return FeedFetch(feed=feed, status="error", http_status=exc.status,
+                         elapsed_s=time.monotonic() - started, error=str(exc),
+                         error_kind=exc.kind, etag=state.etag,
+                         last_modified=state.last_modified, body_hash=state.body_hash)
+    if resp.status == 304:
+        return FeedFetch(feed=feed, status="not_modified", http_status=304,
+                         etag=resp.headers.get("etag", state.etag),
+                         last_modified=resp.headers.get("last-modified", state.last_modified),
+                         body_hash=state.body_hash, final_url=resp.final_url,
+                         elapsed_s=resp.elapsed_s)
+    body_hash = hashlib.sha256(resp.body).hexdigest()
+    status = "unchanged" if body_hash == state.body_hash else "ok"
+    return FeedFetch(feed=feed, status=status, http_status=resp.status, body=resp.body,
+                     content_type=resp.content_type, etag=resp.headers.get("etag"),
+                     last_modified=resp.headers.get("last-modified"), body_hash=body_hash,
+                     final_url=resp.final_url, elapsed_s=resp.elapsed_s)
+
+
+def parse_feed(fetch: FeedFetch) -> ParsedFeed:
+    """Parse a fetched feed body into FeedItems (deduplicated by canonical URL).
+
+    Lenient like a feed reader: a malformed feed whose items can be recovered yields them with
+    a warning; only a body with nothing recoverable raises FeedParseError.
+    """
+    return parse_feed_bytes(fetch.body, fetch.feed, base_url=fetch.final_url or fetch.feed.url,
+                            content_type=fetch.content_type)
+
+
+def parse_feed_bytes(body: bytes, feed: Feed, base_url: str | None = None,
+                     content_type: str | None = None, source: str = "feed") -> ParsedFeed:
+    headers = {"content-location": base_url or feed.url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True,
+                              resolve_relative_uris=True)
+    if not parsed.entries:
+        raise FeedParseError(_why_no_items(parsed, body))
+    items: dict[str, FeedItem] = {}
+    skipped = 0
+    for entry in parsed.entries:
+        item = _item_from_entry(entry, feed, source)
+        if item is None:
+            skipped += 1
+        elif item.canonical_url not in items:
+            items[item.canonical_url] = item
+    if not items:
+        raise FeedParseError(f"{len(parsed.entries)} entries but none with an http(s) link")
+    warning = None
+    if parsed.get("bozo"):
+        warning = f"malformed feed, items recovered: {_bozo_message(parsed)}"
+    return ParsedFeed(tuple(items.values()), warning, skipped, len(parsed.entries))
+
+
+def _why_no_items(parsed, body: bytes) -> str:
+    head = body[:2048].lstrip().lower()
+    if not body.strip():
+        return "empty response body"
+    if b"<html" in head or head.startswith(b"<!doctype html"):
+        return "not a feed: got an HTML page"
+    if parsed.get("bozo"):
+        return f"not a feed: {_bozo_message(parsed)}"
+    if parsed.get("version"):
+        return f"feed ({parsed.version}) has no entries"
+    return "not a feed: no RSS or Atom structure found"
+
+
+def _bozo_message(parsed) -> str:
+    exc = parsed.get("bozo_exception")
+    text = str(exc) if exc else "unknown problem"
+    return clean_text(f"{type(exc).__name__}: {text}" if exc else text, 300)
+
+
+def _item_from_entry(entry, feed: Feed, source: str) -> FeedItem | None:
+    link = (entry.get("link") or "").strip()
+    guid = entry.get("id") or entry.get("guid")
+    if not link and guid and str(guid).startswith(("http://", "https://")):
+        link = str(guid)
+    if not link or not is_fetchable(link):
+        return None
+    return FeedItem(
+        feed=feed.name,
+        outlet=feed.outlet,
+        url=link,
+        canonical_url=canonical_url(link),
+        guid=clean_text(str(guid), 2000) if guid else None,
+        title=clean_text(html_to_text(entry.get("title", "")), MAX_TITLE),
+        summary=clean_text(html_to_text(entry.get("summary", "")), MAX_SUMMARY),
+        author=clean_text(entry.get("author", ""), 300) or None,
+        published_at=entry_date(entry),
+        language=feed.language,
+        source=source,
+    )
+
+
+def entry_date(entry) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return plausible_date(datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc))
+            except (OverflowError, ValueError, OSError):
+                return None
+    return None
+
+
+def plausible_date(value: datetime | None) -> datetime | None:
+    """Dates before 1995 or after tomorrow are not trusted: unknown instead."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    if value < EARLIEST or value > datetime.now(timezone.utc) + timedelta(days=1):
+        return None
+    return value
+
+
+def html_to_text(value: str) -> str:
+    return html.unescape(TAG_RE.sub(" ", value or ""))
+
+
+def clean_text(value: str, limit: int) -> str:
+    """One line of plain text: control characters removed, whitespace collapsed, capped."""
+    value = SPACE_RE.sub(" ", CONTROL_RE.sub("", value or "")).strip()
+    return value[:limit]

@@ -1,0 +1,157 @@
+"""The frozen dataclasses passed between pipeline stages.
+
+feeds.toml -> Feed -> (fetch) FeedFetch -> (parse) FeedItem -> (fetch page) Page
+-> (extract) Article -> (classify) Classification -> warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def article_id_for(canonical_url: str) -> str:
+    """Stable id of an article: the first 16 hex digits of sha256(canonical URL)."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One configured feed (an entry of feeds.toml)."""
+
+    name: str
+    url: str
+    outlet: str
+    language: str = "en"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the warehouse remembers about a feed between runs (for conditional GET)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    error_score: float = 0.0
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True)
+class FeedFetch:
+    """The outcome of fetching one feed.
+
+    status is one of: "ok" (new body), "not_modified" (HTTP 304), "unchanged" (same body hash),
+    "error".
+    """
+
+    feed: Feed
+    status: str
+    http_status: int | None = None
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    final_url: str | None = None
+    elapsed_s: float = 0.0
+    error: str | None = None
+    error_kind: str | None = None  # "transient" or "hard" when status == "error"
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One entry of a feed, with its canonical URL."""
+
+    feed: str  # feed name
+    outlet: str
+    url: str
+    canonical_url: str
+    guid: str | None
+    title: str
+    summary: str = ""
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    source: str = "feed"  # feed | sitemap | archive | urls
+
+    @property
+    def article_id(self) -> str:
+        return article_id_for(self.canonical_url)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched article page (raw HTML) for one FeedItem."""
+
+    item: FeedItem
+    final_url: str
+    http_status: int
+    html: bytes
+    content_type: str | None
+    fetched_at: datetime
+    archive_path: str | None = None  # "<warc file>#<offset>" once archived
+
+
+@dataclass(frozen=True)
+class Article:
+    """An extracted article, ready to classify and load."""
+
+    article_id: str
+    url: str
+    canonical_url: str
+    feed: str
+    outlet: str
+    guid: str | None
+    title: str
+    summary: str
+    author: str | None
+    published_at: datetime | None
+    first_seen_at: datetime
+    language: str | None
+    text: str
+    word_count: int
+    text_hash: str
+    source: str = "feed"
+    sitename: str | None = None
+    archive_path: str | None = None
+    extract_error: str | None = None  # set when the page could not be fetched/extracted
+
+
+@dataclass(frozen=True)
+class TextItem:
+    """The classifier's input: anything with an id, a title, a summary and a text."""
+
+    id: str
+    title: str
+    summary: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One matched term or phrase: which signal it fed, where it was found."""
+
+    signal: str  # "ai", "work", "negative", or a topic name
+    term: str  # the matched text as it appears
+    field: str  # "title", "summary" or "text"
+    start: int  # character offset in that field
+    end: int
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classifier's verdict on one item."""
+
+    item_id: str
+    classifier: str
+    version: str
+    ai_score: float
+    work_score: float
+    is_ai_work: bool
+    topics: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    is_ai: bool = False
+    is_work: bool = False

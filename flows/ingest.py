@@ -1,0 +1,139 @@
+"""The `daily_ingest` Prefect flow: thin orchestration over flows/pipeline.py.
+
+Tasks: one per feed (fetch + parse) and one per batch of articles (fetch pages, archive,
+extract, classify, load), never one per article.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import acreate_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from extractors.config import load_config
+from extractors.health import is_due
+from flows import pipeline
+from flows.pipeline import BatchResult, FeedOutcome, Runtime
+from flows.progress import reporter
+from warehouse.db import ingest_lock, utcnow, write_connection
+from warehouse.load import sync_feeds
+from warehouse.runs import finish_run, record_feed_results, start_run, stored_feeds
+
+BATCHES_IN_FLIGHT = 3
+
+
+@task(name="fetch-feed", cache_policy=NO_CACHE, retries=0)
+async def fetch_feed_task(rt: Runtime, feed, stored) -> FeedOutcome:
+    return await pipeline.fetch_and_parse_feed(rt, feed, stored)
+
+
+@task(name="process-article-batch", cache_policy=NO_CACHE, retries=0)
+async def process_batch_task(rt: Runtime, batch_no: int, items: list) -> BatchResult:
+    return await pipeline.process_batch(rt, items)
+
+
+@flow(name="daily-ingest", log_prints=True)
+async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/workwatch.duckdb",
+                       feed_names: list[str] | None = None, data_dir: str | None = None,
+                       batch_size: int = 100, workers: int | None = None,
+                       force: bool = False) -> dict[str, Any]:
+    """Fetch every due feed, load its new articles with their classifications, summarise."""
+    config = load_config(feeds_path)
+    feeds = config.enabled_feeds(feed_names)
+    db = Path(db_path)
+    data = Path(data_dir) if data_dir else db.parent
+    run_id = uuid.uuid4().hex[:12]
+    started = time.monotonic()
+    with ingest_lock(db):
+        with write_connection(db) as con:
+            sync_feeds(con, config.feeds)
+            start_run(con, run_id, "ingest", {"feeds": feed_names or "all", "force": force})
+            stored = stored_feeds(con)
+        now = pipeline.utc_now()
+        due = [f for f in feeds
+               if force or feed_names or f.name not in stored
+               or is_due(_aware(stored[f.name].next_check_at), now)]
+        skipped = [pipeline.skipped_result(f, stored[f.name], now) for f in feeds if f not in due]
+        async with pipeline.open_runtime(run_id, db, data, config.fetch, workers,
+                                         batch_size) as rt:
+            rt.trust_feeds(feeds)
+            reporter().start("feeds", len(due))
+            outcomes = await asyncio.gather(
+                *(fetch_feed_task(rt, f, stored.get(f.name)) for f in due))
+            new_items = pipeline.select_new_items(db, outcomes)
+            results = await _run_batches(rt, new_items)
+        summary = _record(db, run_id, outcomes, skipped, new_items, results, stored, now,
+                          time.monotonic() - started)
+    await _publish(summary)
+    return summary
+
+
+async def _run_batches(rt: Runtime, items: list) -> list[BatchResult]:
+    reporter().start("articles", len(items))
+    gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+
+    async def one(no: int, batch: list) -> BatchResult:
+        async with gate:
+            return await process_batch_task(rt, no, batch)
+
+    return list(await asyncio.gather(
+        *(one(no, b) for no, b in enumerate(pipeline.batches(items, rt.batch_size)))))
+
+
+def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list, new_items: list,
+            results: list[BatchResult], stored: dict, now, seconds: float) -> dict[str, Any]:
+    errors = [e for r in results for e in r.errors]
+    incomplete = {e["feed"] for e in errors if e.get("kind") == "transient"}
+    new_by_feed: dict[str, int] = {}
+    for item in new_items:
+        new_by_feed[item.feed] = new_by_feed.get(item.feed, 0) + 1
+    feed_rows = pipeline.feed_results(outcomes, new_by_feed, incomplete, stored, now) + skipped
+    counts = {
+        "feeds_ok": sum(1 for o in outcomes if not o.failed),
+        "feeds_failed": sum(1 for o in outcomes if o.failed),
+        "feeds_skipped": len(skipped),
+        "items": sum(len(o.items) for o in outcomes),
+        "new_items": len(new_items),
+        "new_articles": sum(r.new_articles for r in results),
+        "ai_work": sum(r.ai_work for r in results),
+        "errors": len(errors),
+    }
+    status = "ok" if not counts["feeds_failed"] and not errors else "partial"
+    with write_connection(db) as con:
+        record_feed_results(con, run_id, feed_rows)
+        finish_run(con, run_id, status, counts)
+    return {"run_id": run_id, "status": status, "seconds": round(seconds, 2), **counts,
+            "feeds": [_feed_line(r) for r in feed_rows],
+            "article_errors": [{k: e[k] for k in ("url", "stage", "kind", "error")}
+                               for e in errors[:50]]}
+
+
+def _feed_line(r) -> dict[str, Any]:
+    return {"feed": r.feed, "status": r.status, "http": r.http_status, "items": r.items,
+            "new": r.new_items, "ms": r.elapsed_ms, "error": r.error, "warning": r.warning}
+
+
+async def _publish(summary: dict[str, Any]) -> None:
+    table = [{"feed": f["feed"], "status": f["status"], "items": f["items"], "new": f["new"],
+              "error": f["error"] or f["warning"] or ""} for f in summary["feeds"]]
+    table.append({"feed": "TOTAL", "status": summary["status"],
+                  "items": summary["items"], "new": summary["new_articles"],
+                  "error": f"{summary['feeds_ok']} feeds ok, {summary['feeds_failed']} failed, "
+                           f"{summary['ai_work']} AI×work stories, {summary['errors']} article errors"})
+    try:
+        await acreate_table_artifact(table=table, key="ingest-summary",
+                                     description=f"workwatch ingest {summary['run_id']}")
+    except Exception as exc:  # the artifact is a convenience; never fail the run for it
+        print(f"could not publish the summary artifact: {exc}")
+
+
+def _aware(value):
+    from datetime import timezone
+
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value

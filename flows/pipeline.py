@@ -1,0 +1,220 @@
+"""The ingestion logic as plain functions; flows/ingest.py only orchestrates them.
+
+feeds -> fetch (async, polite) -> parse -> new items only -> per batch: fetch pages, archive
+raw HTML (WARC), extract + classify in a process pool, load in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import AsyncIterator, Sequence
+
+from classifiers.base import get_classifier
+from extractors.archive import WarcArchive
+from extractors.errors import FeedParseError
+from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_pages
+from extractors.feeds import fetch_feed, parse_feed
+from extractors.health import after_failure, after_success
+from extractors.http import Fetcher
+from extractors.pages import fetch_pages, host_of
+from extractors.settings import FetchSettings
+from extractors.types import Article, Classification, Feed, FeedFetch, FeedItem, Page, TextItem
+from flows.progress import reporter
+from warehouse.db import read_connection, write_connection
+from warehouse.load import known_article_ids, load_batch
+from warehouse.runs import FeedResult, StoredFeed
+
+
+@dataclass
+class Runtime:
+    """Resources shared by one run's tasks (not a stage boundary: it holds live objects)."""
+
+    run_id: str
+    db_path: Path
+    data_dir: Path
+    fetcher: Fetcher
+    pool: Executor
+    archive: WarcArchive
+    classifier_name: str = "rules"
+    extract: ExtractSettings = DEFAULT_EXTRACT
+    batch_size: int = 100
+    workers: int = 2
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    feed_hosts: dict[str, str] = field(default_factory=dict)  # feed name -> its host (SSRF rule)
+
+    def trust_feeds(self, feeds: Sequence[Feed]) -> None:
+        self.feed_hosts.update({f.name: host_of(f.url) for f in feeds})
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """One feed's fetch and parse."""
+
+    fetch: FeedFetch
+    items: tuple[FeedItem, ...] = ()
+    warning: str | None = None
+    parse_error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.fetch.status == "error" or self.parse_error is not None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    attempted: int
+    new_articles: int
+    ai_work: int
+    errors: tuple[dict, ...] = ()
+
+
+def default_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(run_id: str, db_path: Path, data_dir: Path, settings: FetchSettings,
+                       workers: int | None = None, batch_size: int = 100,
+                       pool: Executor | None = None) -> AsyncIterator[Runtime]:
+    workers = workers or default_workers()
+    own_pool = pool is None
+    pool = pool or ProcessPoolExecutor(max_workers=workers)
+    try:
+        async with Fetcher(settings) as fetcher:
+            yield Runtime(run_id=run_id, db_path=db_path, data_dir=data_dir, fetcher=fetcher,
+                          pool=pool, archive=WarcArchive(data_dir / "archive", run_id),
+                          batch_size=batch_size, workers=workers)
+    finally:
+        if own_pool:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def fetch_and_parse_feed(rt: Runtime, feed: Feed, stored: StoredFeed | None) -> FeedOutcome:
+    """Fetch one feed (conditionally) and parse it. Never raises for a bad feed."""
+    fetch = await fetch_feed(rt.fetcher, feed, stored.state if stored else None)
+    reporter().advance("feeds")
+    if fetch.status != "ok":
+        return FeedOutcome(fetch)
+    try:
+        parsed = parse_feed(fetch)
+    except FeedParseError as exc:
+        return FeedOutcome(fetch, parse_error=str(exc))
+    return FeedOutcome(fetch, parsed.items, parsed.warning)
+
+
+def select_new_items(db_path: Path, outcomes: Sequence[FeedOutcome]) -> list[FeedItem]:
+    """Items of all feeds, deduplicated by canonical URL, minus those already stored."""
+    unique: dict[str, FeedItem] = {}
+    for outcome in outcomes:
+        for item in outcome.items:
+            unique.setdefault(item.article_id, item)
+    if not unique or not db_path.exists():
+        return list(unique.values())
+    with read_connection(db_path) as con:
+        known = known_article_ids(con, list(unique))
+    return [item for key, item in unique.items() if key not in known]
+
+
+def batches(items: Sequence, size: int) -> list[list]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def extract_and_classify(pages: list[Page], classifier_name: str, settings: ExtractSettings
+                         ) -> tuple[list[Article], list[Classification], list[dict]]:
+    """Worker-process function: extract a chunk of pages and classify the articles."""
+    articles, errors = extract_pages(pages, settings)
+    classifier = get_classifier(classifier_name)
+    classifications = classifier.classify(
+        [TextItem(a.article_id, a.title, a.summary, a.text) for a in articles])
+    return articles, classifications, errors
+
+
+async def process_batch(rt: Runtime, items: Sequence[FeedItem]) -> BatchResult:
+    """Fetch, archive, extract, classify and load one batch of new items."""
+    pages, errors = await fetch_pages(rt.fetcher, items, rt.feed_hosts)
+    pages = await asyncio.to_thread(rt.archive.write, pages)
+    articles, classifications, extract_errors = await _extract_in_pool(rt, pages)
+    errors += extract_errors
+    async with rt.write_lock:
+        new = await asyncio.to_thread(_load, rt, articles, classifications, errors)
+    reporter().advance("articles", len(items))
+    ai_work = sum(1 for c in classifications if c.is_ai_work)
+    return BatchResult(len(items), new, ai_work, tuple(errors))
+
+
+async def _extract_in_pool(rt: Runtime, pages: list[Page]):
+    if not pages:
+        return [], [], []
+    loop = asyncio.get_running_loop()
+    size = max(1, -(-len(pages) // rt.workers))
+    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
+    results = await asyncio.gather(*(
+        loop.run_in_executor(rt.pool, extract_and_classify, chunk, rt.classifier_name, rt.extract)
+        for chunk in chunks))
+    articles, classifications, errors = [], [], []
+    for a, c, e in results:
+        articles += a
+        classifications += c
+        errors += e
+    return articles, classifications, errors
+
+
+def _load(rt: Runtime, articles, classifications, errors) -> int:
+    with write_connection(rt.db_path) as con:
+        return load_batch(con, rt.run_id, articles, classifications, errors)
+
+
+def feed_results(outcomes: Sequence[FeedOutcome], new_by_feed: dict[str, int],
+                 incomplete_feeds: set[str], stored: dict[str, StoredFeed],
+                 now: datetime) -> list[FeedResult]:
+    """Per feed: the feed_fetches row and the new state.
+
+    A feed's validators (ETag, Last-Modified, body hash) are kept only once all its new items
+    were processed: if a page failed for a transient reason, the next run parses it again.
+    """
+    results = []
+    for o in outcomes:
+        f, prev = o.fetch, stored.get(o.fetch.feed.name)
+        prev_state = prev.state if prev else None
+        score = prev_state.error_score if prev_state else 0.0
+        failures = prev_state.consecutive_failures if prev_state else 0
+        if o.failed:
+            kind = f.error_kind if f.status == "error" else "hard"
+            health = after_failure(score, failures, kind, now)
+            error = f.error or o.parse_error
+        else:
+            health = after_success(score, now)
+            error = None
+        keep_old = o.failed or f.feed.name in incomplete_feeds
+        results.append(FeedResult(
+            feed=f.feed.name, url=f.feed.url, status="error" if o.failed else f.status,
+            fetched_at=now, http_status=f.http_status, bytes=len(f.body), items=len(o.items),
+            new_items=new_by_feed.get(f.feed.name, 0), elapsed_ms=round(f.elapsed_s * 1000, 1),
+            error=error, warning=o.warning,
+            etag=(prev_state.etag if prev_state else None) if keep_old else f.etag,
+            last_modified=(prev_state.last_modified if prev_state else None) if keep_old else f.last_modified,
+            body_hash=(prev_state.body_hash if prev_state else None) if keep_old else f.body_hash,
+            ok=not o.failed, error_score=health.error_score,
+            consecutive_failures=health.consecutive_failures, next_check_at=health.next_check_at))
+    return results
+
+
+def skipped_result(feed: Feed, stored: StoredFeed, now: datetime) -> FeedResult:
+    return FeedResult(feed=feed.name, url=feed.url, status="skipped", fetched_at=now,
+                      error=f"backing off after {stored.state.consecutive_failures} failures; "
+                            f"next check {stored.next_check_at:%Y-%m-%d %H:%M} UTC")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def elapsed(started: float) -> float:
+    return round(time.monotonic() - started, 2)

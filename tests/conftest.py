@@ -1,0 +1,65 @@
+"""Shared fixtures: a temporary PREFECT_HOME, one Prefect test harness per session, the
+sample outlets on loopback, and the path of the shared corpus (tests skip without it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="workwatch-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.pop("PREFECT_API_URL", None)
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_path(*parts: str) -> Path:
+    """A path inside ../shared/corpus; skips the test when it is absent."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared corpus not available ({path})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture
+def outlets_copy(tmp_path) -> Path:
+    """A private copy of the bundled sample outlets that a test may change."""
+    from flows.sample_site import bundled_root
+
+    target = tmp_path / "outlets"
+    shutil.copytree(bundled_root(), target)
+    return target
+
+
+@pytest.fixture
+def sample_site(outlets_copy):
+    from flows.sample_site import SampleSite
+
+    with SampleSite(outlets_copy) as site:
+        yield site
+
+
+@pytest.fixture
+def sample_feeds(sample_site, tmp_path) -> Path:
+    path = tmp_path / "feeds.toml"
+    path.write_text(sample_site.feeds_toml(), encoding="utf-8")
+    return path
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_PREFECT_HOME, ignore_errors=True)

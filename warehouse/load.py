@@ -1,0 +1,170 @@
+"""Bulk loading: each batch goes in through Arrow, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from extractors.types import Article, Classification, Feed
+from warehouse.db import utcnow
+
+ARTICLE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()),
+    ("feed", pa.string()), ("outlet", pa.string()), ("guid", pa.string()),
+    ("title", pa.string()), ("summary", pa.string()), ("author", pa.string()),
+    ("published_at", pa.timestamp("us")), ("first_seen_at", pa.timestamp("us")),
+    ("language", pa.string()), ("text", pa.string()), ("word_count", pa.int32()),
+    ("text_hash", pa.string()), ("source", pa.string()), ("sitename", pa.string()),
+    ("archive_path", pa.string()), ("run_id", pa.string()),
+])
+CLASSIFICATION_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("classifier", pa.string()), ("version", pa.string()),
+    ("ai_score", pa.float64()), ("work_score", pa.float64()), ("is_ai", pa.bool_()),
+    ("is_work", pa.bool_()), ("is_ai_work", pa.bool_()), ("topics", pa.list_(pa.string())),
+    ("evidence", pa.string()), ("classified_at", pa.timestamp("us")),
+])
+ERROR_SCHEMA = pa.schema([
+    ("run_id", pa.string()), ("article_id", pa.string()), ("url", pa.string()),
+    ("feed", pa.string()), ("stage", pa.string()), ("kind", pa.string()),
+    ("error", pa.string()), ("failed_at", pa.timestamp("us")),
+])
+
+
+@lru_cache(maxsize=None)
+def sql(name: str) -> str:
+    """The text of warehouse/sql/<name>.sql."""
+    return (resources.files("warehouse") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def articles_table(articles: Sequence[Article], run_id: str | None) -> pa.Table:
+    seen: set[str] = set()
+    rows = []
+    for a in articles:
+        if a.article_id in seen:
+            continue
+        seen.add(a.article_id)
+        rows.append({
+            "article_id": a.article_id, "url": a.url, "canonical_url": a.canonical_url,
+            "feed": a.feed, "outlet": a.outlet, "guid": a.guid, "title": a.title,
+            "summary": a.summary, "author": a.author,
+            "published_at": naive_utc(a.published_at), "first_seen_at": naive_utc(a.first_seen_at),
+            "language": a.language, "text": a.text, "word_count": a.word_count,
+            "text_hash": a.text_hash, "source": a.source, "sitename": a.sitename,
+            "archive_path": a.archive_path, "run_id": run_id,
+        })
+    return pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
+
+
+def evidence_json(c: Classification) -> str:
+    return json.dumps([asdict(e) for e in c.evidence], ensure_ascii=False)
+
+
+def classifications_table(classifications: Sequence[Classification]) -> pa.Table:
+    now = utcnow()
+    rows = {}
+    for c in classifications:
+        rows[(c.item_id, c.classifier, c.version)] = {
+            "article_id": c.item_id, "classifier": c.classifier, "version": c.version,
+            "ai_score": c.ai_score, "work_score": c.work_score, "is_ai": c.is_ai,
+            "is_work": c.is_work, "is_ai_work": c.is_ai_work, "topics": list(c.topics),
+            "evidence": evidence_json(c), "classified_at": now,
+        }
+    return pa.Table.from_pylist(list(rows.values()), schema=CLASSIFICATION_SCHEMA)
+
+
+def errors_table(errors: Iterable[dict], run_id: str | None) -> pa.Table:
+    now = utcnow()
+    rows = [{"run_id": run_id or "", "article_id": e["article_id"], "url": e["url"],
+             "feed": e.get("feed"), "stage": e["stage"], "kind": e.get("kind"),
+             "error": (e.get("error") or "")[:1000], "failed_at": now} for e in errors]
+    return pa.Table.from_pylist(rows, schema=ERROR_SCHEMA)
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, run_id: str | None, articles: Sequence[Article],
+               classifications: Sequence[Classification], errors: Sequence[dict] = ()) -> int:
+    """Insert one batch of articles, their classifications and per-article errors atomically.
+
+    Returns the number of articles that were new. Re-loading the same batch changes nothing.
+    """
+    before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert(con, "batch_articles", articles_table(articles, run_id), "insert_articles")
+        _insert(con, "batch_classifications", classifications_table(classifications),
+                "upsert_classifications")
+        _insert(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
+        for name, version in {(c.classifier, c.version) for c in classifications}:
+            mark_current_classifier(con, name, version)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return con.execute("SELECT count(*) FROM articles").fetchone()[0] - before
+
+
+def _insert(con: duckdb.DuckDBPyConnection, view: str, table: pa.Table, statement: str) -> None:
+    if table.num_rows == 0:
+        return
+    con.register(view, table)
+    try:
+        con.execute(sql(statement))
+    finally:
+        con.unregister(view)
+
+
+def mark_current_classifier(con: duckdb.DuckDBPyConnection, classifier: str, version: str) -> None:
+    """Make (classifier, version) the one the `stories` view shows."""
+    current = con.execute(
+        "SELECT version FROM classifier_versions WHERE classifier = ? AND is_current",
+        [classifier]).fetchall()
+    if current == [(version,)]:
+        return
+    con.execute("UPDATE classifier_versions SET is_current = FALSE WHERE classifier = ?", [classifier])
+    con.execute(
+        "INSERT INTO classifier_versions VALUES (?, ?, ?, TRUE) "
+        "ON CONFLICT (classifier, version) DO UPDATE SET is_current = TRUE",
+        [classifier, version, utcnow()])
+
+
+def known_article_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    """Which of these article ids are already stored."""
+    if not ids:
+        return set()
+    table = pa.table({"article_id": pa.array(list(ids), pa.string())})
+    con.register("probe_ids", table)
+    try:
+        rows = con.execute("SELECT article_id FROM articles WHERE article_id IN "
+                           "(SELECT article_id FROM probe_ids)").fetchall()
+    finally:
+        con.unregister("probe_ids")
+    return {r[0] for r in rows}
+
+
+def sync_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
+    table = pa.Table.from_pylist(
+        [{"name": f.name, "url": f.url, "outlet": f.outlet, "language": f.language,
+          "enabled": f.enabled} for f in feeds],
+        schema=pa.schema([("name", pa.string()), ("url", pa.string()), ("outlet", pa.string()),
+                          ("language", pa.string()), ("enabled", pa.bool_())]))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert(con, "config_feeds", table, "sync_feeds")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,55 @@
+"""Read-only access for `workwatch sql` and `workwatch feeds`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import duckdb
+
+from extractors.errors import WarehouseError
+from extractors.types import Feed
+from warehouse.db import read_connection
+
+
+def run_readonly(db_path: str | Path, query: str, params: Sequence[Any] | None = None
+                 ) -> tuple[list[str], list[tuple]]:
+    """Run a query on a read-only connection: writes fail with a clear message."""
+    with read_connection(db_path) as con:
+        try:
+            cur = con.execute(query, params or [])
+        except duckdb.Error as exc:
+            raise WarehouseError(_explain(exc)) from None
+        if cur.description is None:
+            return [], []
+        return [d[0] for d in cur.description], cur.fetchall()
+
+
+def _explain(exc: duckdb.Error) -> str:
+    text = str(exc).strip().splitlines()[0]
+    if "read-only" in text or "read only" in text:
+        return f"the warehouse is opened read-only here; `sql` cannot change data ({text})"
+    return text
+
+
+FEED_HEALTH = """
+SELECT name AS feed, outlet, enabled, last_status, last_ok_at, consecutive_failures AS failures,
+       error_score, next_check_at, last_error
+FROM feeds ORDER BY error_score DESC, name
+"""
+
+
+def feed_health(db_path: str | Path, configured: Sequence[Feed]) -> tuple[list[str], list[tuple]]:
+    """Per configured feed: its health from the warehouse (blank before the first ingest)."""
+    stored: dict[str, tuple] = {}
+    columns = ["feed", "outlet", "enabled", "last_status", "last_ok_at", "failures",
+               "error_score", "next_check_at", "last_error"]
+    if Path(db_path).exists():
+        cols, rows = run_readonly(db_path, FEED_HEALTH)
+        stored = {r[0]: r for r in rows}
+    rows = []
+    for feed in configured:
+        row = stored.get(feed.name)
+        rows.append(row if row else (feed.name, feed.outlet, feed.enabled, "never checked",
+                                     None, 0, 0.0, None, None))
+    return columns, rows

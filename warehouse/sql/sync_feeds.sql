@@ -1,0 +1,11 @@
+-- The configured feeds (registered as `config_feeds`): new ones added, details refreshed,
+-- state (validators, error score) kept. Feeds no longer configured stay, disabled.
+INSERT INTO feeds (name, url, outlet, language, enabled)
+SELECT name, url, outlet, language, enabled FROM config_feeds
+ON CONFLICT (name) DO UPDATE SET
+    url = excluded.url, outlet = excluded.outlet, language = excluded.language,
+    enabled = excluded.enabled,
+    -- a new URL means old validators no longer apply
+    etag = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,
+    last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END,
+    body_hash = CASE WHEN feeds.url = excluded.url THEN feeds.body_hash END;
