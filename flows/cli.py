@@ -29,8 +29,8 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True)
 
 DB_OPTION = typer.Option("data/workwatch.duckdb", "--db", envvar="WORKWATCH_DB",
                          help="Warehouse file (DuckDB).")
@@ -281,6 +281,21 @@ def eval_(
         out.file.write(json.dumps(report, default=str) + "\n")
     else:
         out.print(format_report(report), markup=False, highlight=False)
+
+
+def _load_command_modules() -> None:
+    """Commands of other features live in flows/cmd_*.py and register themselves on `app`."""
+    import importlib
+    import pkgutil
+
+    import flows
+
+    for info in sorted(pkgutil.iter_modules(flows.__path__), key=lambda i: i.name):
+        if info.name.startswith("cmd_"):
+            importlib.import_module(f"flows.{info.name}")
+
+
+_load_command_modules()
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ def _cell(value: Any, width: int = 80) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
     text = str(_plain(value)).replace("\n", " ")

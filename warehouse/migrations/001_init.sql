@@ -111,7 +111,7 @@ CREATE VIEW stories AS
 SELECT a.article_id, a.url, a.canonical_url, a.feed, a.outlet, a.title, a.summary, a.author,
        a.published_at, a.first_seen_at,
        coalesce(a.published_at, a.first_seen_at) AS story_at,
-       a.language, a.text, a.word_count, a.source,
+       a.language, a.text, a.word_count, a.source, a.sitename, a.archive_path,
        c.classifier, c.version AS classifier_version, c.ai_score, c.work_score,
        c.is_ai, c.is_work, c.is_ai_work, c.topics, c.evidence
 FROM articles a

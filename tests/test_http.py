@@ -1,0 +1,165 @@
+"""The fetcher's network rules, against real loopback servers."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+
+import pytest
+
+from extractors.addresses import AddressPolicy
+from extractors.errors import (BlockedURLError, BodyTooLargeError, HardFetchError,
+                               NotHTMLError, RobotsDisallowedError, TransientFetchError)
+from extractors.http import Fetcher, parse_retry_after
+from extractors.settings import FetchSettings
+from tests.servers import RouteServer, endless, ok, trickle
+
+FAST = FetchSettings(per_host_delay_s=0.0, retries=2, backoff_base_s=0.05,
+                     request_deadline_s=5.0, max_page_bytes=200_000)
+
+
+def fetch(url, settings=FAST, policy=None, **kwargs):
+    async def go():
+        async with Fetcher(settings, policy=policy) as f:
+            return await f.get(url, **kwargs)
+    return asyncio.run(go())
+
+
+def test_get_sends_user_agent_and_returns_body():
+    with RouteServer({"/a": ok(b"<html>hi</html>")}) as srv:
+        resp = fetch(srv.url("/a"))
+    assert resp.status == 200 and resp.body == b"<html>hi</html>"
+    assert srv.headers_seen[0]["User-Agent"].startswith("workwatch/")
+    assert "+http" in srv.headers_seen[0]["User-Agent"]
+
+
+def test_redirects_are_followed_and_capped():
+    routes = {f"/r{i}": (lambda i: lambda req: (302, {"Location": f"/r{i + 1}"}, b""))(i)
+              for i in range(10)}
+    routes["/r3"] = ok(b"<html>landed</html>")
+    with RouteServer(routes) as srv:
+        assert fetch(srv.url("/r0")).final_url.endswith("/r3")
+        routes["/r3"] = lambda req: (302, {"Location": "/r4"}, b"")
+        srv.routes.update(routes)
+        with pytest.raises(HardFetchError, match="more than 5 redirects"):
+            fetch(srv.url("/r0"))
+
+
+def test_redirect_loop_stops():
+    with RouteServer({"/loop": lambda req: (301, {"Location": "/loop"}, b"")}) as srv:
+        with pytest.raises(HardFetchError, match="redirects"):
+            fetch(srv.url("/loop"))
+        assert len(srv.hits) == 6
+
+
+def test_endless_body_stops_at_cap():
+    with RouteServer({"/big": endless()}) as srv:
+        with pytest.raises(BodyTooLargeError):
+            fetch(srv.url("/big"))
+
+
+def test_gzip_bomb_stops_at_cap_after_decompression():
+    bomb = gzip.compress(b"\0" * 50_000_000)
+    assert len(bomb) < 100_000
+    with RouteServer({"/bomb": ok(bomb, **{"Content-Encoding": "gzip"})}) as srv:
+        with pytest.raises(BodyTooLargeError, match="after decompression"):
+            fetch(srv.url("/bomb"))
+
+
+def test_trickling_response_stops_at_deadline():
+    settings = FetchSettings(per_host_delay_s=0, retries=0, request_deadline_s=1.0)
+    with RouteServer({"/slow": trickle()}) as srv:
+        started = time.monotonic()
+        with pytest.raises(TransientFetchError, match="within 1s"):
+            fetch(srv.url("/slow"), settings=settings)
+        assert time.monotonic() - started < 3
+
+
+def test_retry_after_is_honoured_then_success():
+    calls = []
+
+    def flaky(req):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            return 429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down"
+        return 200, {"Content-Type": "text/html"}, b"<html>ok</html>"
+
+    with RouteServer({"/x": flaky}) as srv:
+        resp = fetch(srv.url("/x"))
+    assert resp.status == 200 and len(calls) == 2
+    assert calls[1] - calls[0] >= 0.95
+
+
+def test_404_is_hard_and_not_retried():
+    with RouteServer({}) as srv:
+        with pytest.raises(HardFetchError, match="HTTP 404"):
+            fetch(srv.url("/missing"))
+        assert len(srv.hits) == 1
+
+
+def test_503_is_retried_then_reported_transient():
+    with RouteServer({"/down": lambda req: (503, {"Content-Type": "text/plain"}, b"")}) as srv:
+        with pytest.raises(TransientFetchError, match="HTTP 503"):
+            fetch(srv.url("/down"))
+        assert len(srv.hits) == 3  # one try plus two retries
+
+
+def test_non_http_scheme_is_blocked():
+    with pytest.raises(BlockedURLError, match="scheme 'file'"):
+        fetch("file:///etc/passwd")
+
+
+def test_link_to_other_loopback_host_is_blocked_and_canary_never_hit():
+    with RouteServer({"/secret": ok(b"secret")}, host="127.0.0.2") as canary:
+        routes = {"/go": lambda req: (302, {"Location": canary.url("/secret")}, b""),
+                  "/page": ok(b"<html>page</html>")}
+        with RouteServer(routes) as feed_host:
+            with pytest.raises(BlockedURLError, match="non-public"):
+                fetch(canary.url("/secret"), trusted_host="127.0.0.1")
+            with pytest.raises(BlockedURLError):  # a redirect hop is checked too
+                fetch(feed_host.url("/go"), trusted_host="127.0.0.1")
+            # the feed's own host may be loopback
+            assert fetch(feed_host.url("/page"), trusted_host="127.0.0.1").status == 200
+        assert canary.hits == []
+
+
+def test_private_ranges_checked_with_replaced_resolver():
+    async def resolver(host, port):
+        return {"intranet.example": ["10.1.2.3"], "mixed.example": ["93.184.216.34", "192.168.1.9"],
+                "public.example": ["93.184.216.34", "2606:2800:220:1::1"],
+                "meta.example": ["169.254.169.254"]}[host]
+
+    policy = AddressPolicy(resolver)
+
+    async def check(url, trusted="feeds.example"):
+        await policy.check(url, trusted)
+
+    for url in ("http://intranet.example/a", "http://mixed.example/a", "http://meta.example/",
+                "http://[::1]/a", "http://0.0.0.0/", "http://100.64.0.1/"):
+        with pytest.raises(BlockedURLError):
+            asyncio.run(check(url))
+    asyncio.run(check("https://public.example/a"))
+    asyncio.run(check("http://intranet.example/a", trusted="intranet.example"))
+
+
+def test_robots_txt_is_honoured_for_pages():
+    robots = b"User-agent: *\nDisallow: /private/\n"
+    with RouteServer({"/robots.txt": ok(robots, "text/plain"), "/private/a": ok(b"<html>no</html>"),
+                      "/public/a": ok(b"<html>yes</html>")}) as srv:
+        assert fetch(srv.url("/public/a"), check_robots=True).status == 200
+        with pytest.raises(RobotsDisallowedError):
+            fetch(srv.url("/private/a"), check_robots=True)
+        assert "/private/a" not in srv.hits
+
+
+def test_non_html_page_is_skipped():
+    with RouteServer({"/doc.pdf": ok(b"%PDF-1.4", "application/pdf")}) as srv:
+        with pytest.raises(NotHTMLError, match="application/pdf"):
+            fetch(srv.url("/doc.pdf"), html_only=True)
+
+
+def test_parse_retry_after():
+    assert parse_retry_after("120") == 120
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
