@@ -136,11 +136,18 @@ def _item_from_entry(entry, feed: Feed, source: str) -> FeedItem | None:
         guid=clean_text(str(guid), 2000) if guid else None,
         title=clean_text(html_to_text(entry.get("title", "")), MAX_TITLE),
         summary=clean_text(html_to_text(entry.get("summary", "")), MAX_SUMMARY),
-        author=clean_text(entry.get("author", ""), 300) or None,
+        author=entry_author(entry),
         published_at=entry_date(entry),
         language=feed.language,
         source=source,
     )
+
+
+def entry_author(entry) -> str | None:
+    """The author's name: feedparser's parsed name first (the raw string may carry an email)."""
+    detail = entry.get("author_detail") or {}
+    name = detail.get("name") or entry.get("author") or ""
+    return clean_text(html_to_text(name), 300) or None
 
 
 def entry_date(entry) -> datetime | None:

@@ -194,23 +194,34 @@ def show_demo_tables(db_path: Path) -> None:
 def sql(
     query: str = typer.Argument(..., help="A SQL query (read-only)."),
     db: str = DB_OPTION,
-    fmt: str = FORMAT_OPTION,
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Write the result to this file (required for parquet)."),
 ):
     """Run read-only SQL on the warehouse.
 
-    Tables: feeds, runs, feed_fetches, articles, classifications; view: stories.
+    Tables: feeds, runs, feed_fetches, articles, classifications, story_clusters,
+    article_clusters; views: stories, story_topics.
 
     Examples:
 
         workwatch sql "select count(*) from stories where is_ai_work"
 
         workwatch sql "select outlet, count(*) from stories group by 1" --format csv
+
+        workwatch sql "select * from stories where is_ai_work" --format parquet --output ai.parquet
     """
+    from flows.cmd_query import EXPORT_FORMATS, emit_rows, require_output
+    from warehouse.export import readonly_parquet
     from warehouse.query import run_readonly
 
-    check_format(fmt)
+    check_format(fmt, EXPORT_FORMATS)
+    if fmt == "parquet":
+        rows = readonly_parquet(db, query, require_output(output, fmt))
+        err.print(f"{rows} rows -> {output}", markup=False, highlight=False)
+        return
     columns, rows = run_readonly(db, query)
-    render(columns, rows, fmt, out)
+    emit_rows(columns, rows, fmt, output)
 
 
 @app.command()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import AsyncIterator, Sequence
+from typing import AsyncIterator, Callable, Sequence
 
 from classifiers.base import get_classifier
 from extractors.archive import WarcArchive
@@ -73,10 +74,30 @@ class BatchResult:
     new_articles: int
     ai_work: int
     errors: tuple[dict, ...] = ()
+    dropped: int = 0  # extracted but not loaded: rejected by process_batch's `keep`
 
 
 def default_workers() -> int:
     return max(1, min(8, os.cpu_count() or 1))
+
+
+def make_pool(workers: int) -> ProcessPoolExecutor:
+    """Extraction processes, started from a clean fork server (never fork a threaded process),
+    warmed up at once so that start-up overlaps with fetching the feeds."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["extractors.extract", "classifiers.base", "flows.pipeline"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    for _ in range(workers):
+        pool.submit(warm_up_worker)
+    return pool
+
+
+def warm_up_worker() -> None:
+    """Load the language model and the classifier's lexicon in a worker process."""
+    from extractors.extract import detect_language
+
+    detect_language("warm up the language identifier with a sentence " * 3, None, None)
+    get_classifier("rules").classify([TextItem("warm-up", "AI and jobs", "", "")])
 
 
 @contextlib.asynccontextmanager
@@ -85,7 +106,7 @@ async def open_runtime(run_id: str, db_path: Path, data_dir: Path, settings: Fet
                        pool: Executor | None = None) -> AsyncIterator[Runtime]:
     workers = workers or default_workers()
     own_pool = pool is None
-    pool = pool or ProcessPoolExecutor(max_workers=workers)
+    pool = pool or make_pool(workers)
     try:
         async with Fetcher(settings) as fetcher:
             yield Runtime(run_id=run_id, db_path=db_path, data_dir=data_dir, fetcher=fetcher,
@@ -136,17 +157,26 @@ def extract_and_classify(pages: list[Page], classifier_name: str, settings: Extr
     return articles, classifications, errors
 
 
-async def process_batch(rt: Runtime, items: Sequence[FeedItem]) -> BatchResult:
-    """Fetch, archive, extract, classify and load one batch of new items."""
+async def process_batch(rt: Runtime, items: Sequence[FeedItem],
+                        keep: Callable[[Article], bool] | None = None) -> BatchResult:
+    """Fetch, archive, extract, classify and load one batch of new items.
+
+    keep: when given, only the articles it accepts are loaded (a backfill's date range)."""
     pages, errors = await fetch_pages(rt.fetcher, items, rt.feed_hosts)
     pages = await asyncio.to_thread(rt.archive.write, pages)
     articles, classifications, extract_errors = await _extract_in_pool(rt, pages)
     errors += extract_errors
+    dropped = 0
+    if keep is not None:
+        kept = {a.article_id for a in articles if keep(a)}
+        dropped = len(articles) - len(kept)
+        articles = [a for a in articles if a.article_id in kept]
+        classifications = [c for c in classifications if c.item_id in kept]
     async with rt.write_lock:
         new = await asyncio.to_thread(_load, rt, articles, classifications, errors)
     reporter().advance("articles", len(items))
     ai_work = sum(1 for c in classifications if c.is_ai_work)
-    return BatchResult(len(items), new, ai_work, tuple(errors))
+    return BatchResult(len(items), new, ai_work, tuple(errors), dropped)
 
 
 async def _extract_in_pool(rt: Runtime, pages: list[Page]):

@@ -35,6 +35,11 @@ class ServedOutlet:
     folder: Path
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops SYNs under concurrent clients
+    daemon_threads = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "workwatch-sample/1"
     folder: Path
@@ -91,7 +96,7 @@ class SampleSite:
     def _serve(self, folder: Path) -> None:
         hits: list[str] = []
         handler = type("Handler", (_Handler,), {"folder": folder, "hits": hits, "base": b""})
-        server = ThreadingHTTPServer((self.host, 0), handler)
+        server = _Server((self.host, 0), handler)
         server.daemon_threads = True
         base = f"http://{self.host}:{server.server_address[1]}"
         handler.base = base.encode()

@@ -11,6 +11,11 @@ Body = Union[bytes, Iterable[bytes]]
 Route = Callable[["Request"], tuple[int, dict, Body]]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 drops SYNs under concurrent clients
+    daemon_threads = True
+
+
 class Request:
     def __init__(self, handler: BaseHTTPRequestHandler):
         self.path = handler.path
@@ -63,7 +68,7 @@ class RouteServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
+        self.server = _Server((self.host, 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -62,7 +63,8 @@ def test_ingest_loads_articles_text_classifications_and_feed_state(sample_feeds,
         assert "utm_" not in row[2] and row[3] > 100
         assert row[5] is not None
         url, html = read_archived(db.parent / "archive", row[4])
-        assert art["path"] in url and art["first_sentence"][:40].encode() in html.replace(b"&#8217;", b"'")
+        assert art["path"] in url
+        assert art["first_sentence"][:40] in unescape(html.decode("utf-8"))
 
     # one classification per article, and the current version is what `stories` shows
     assert rows(db, "SELECT count(*), count(DISTINCT article_id) FROM classifications") == [(len(expected),) * 2]

@@ -10,6 +10,7 @@ import duckdb
 from extractors.errors import WarehouseError
 from extractors.types import Feed
 from warehouse.db import read_connection
+from warehouse.load import sql
 
 
 def run_readonly(db_path: str | Path, query: str, params: Sequence[Any] | None = None
@@ -32,11 +33,6 @@ def _explain(exc: duckdb.Error) -> str:
     return text
 
 
-FEED_HEALTH = """
-SELECT name AS feed, outlet, enabled, last_status, last_ok_at, consecutive_failures AS failures,
-       error_score, next_check_at, last_error
-FROM feeds ORDER BY error_score DESC, name
-"""
 
 
 def feed_health(db_path: str | Path, configured: Sequence[Feed]) -> tuple[list[str], list[tuple]]:
@@ -45,7 +41,7 @@ def feed_health(db_path: str | Path, configured: Sequence[Feed]) -> tuple[list[s
     columns = ["feed", "outlet", "enabled", "last_status", "last_ok_at", "failures",
                "error_score", "next_check_at", "last_error"]
     if Path(db_path).exists():
-        cols, rows = run_readonly(db_path, FEED_HEALTH)
+        cols, rows = run_readonly(db_path, sql("feed_health"))
         stored = {r[0]: r for r in rows}
     rows = []
     for feed in configured:

@@ -1,0 +1,68 @@
+"""The classifier interface and the registry of classifiers by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+from extractors.types import Classification, TextItem
+
+TOPICS: tuple[str, ...] = (
+    "displacement",
+    "hiring",
+    "skills",
+    "adoption",
+    "policy",
+    "wages",
+    "careers",
+)
+"""The seven topics of the codebook, in their fixed output order."""
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """Anything that turns a batch of TextItems into one Classification per item, in order."""
+
+    name: str
+    version: str
+
+    def classify(self, batch: Sequence[TextItem]) -> list[Classification]: ...
+
+
+class UnknownClassifierError(ValueError):
+    """get_classifier() was asked for a name that is not registered."""
+
+
+def _make_rules() -> Classifier:
+    from classifiers.rules import RuleClassifier
+
+    return RuleClassifier()
+
+
+_REGISTRY: dict[str, Callable[[], Classifier]] = {"rules": _make_rules}
+_INSTANCES: dict[str, Classifier] = {}
+
+
+def register(name: str, factory: Callable[[], Classifier]) -> None:
+    """Register a classifier factory under `name` (replaces any previous one)."""
+    _REGISTRY[name] = factory
+    _INSTANCES.pop(name, None)
+
+
+def available() -> list[str]:
+    """Names that get_classifier() accepts."""
+    return sorted(_REGISTRY)
+
+
+def get_classifier(name: str = "rules") -> Classifier:
+    """The classifier registered as `name` (one shared instance per name)."""
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise UnknownClassifierError(
+            f"unknown classifier {name!r}; available: {', '.join(available())}"
+        ) from None
+    inst = _INSTANCES.get(name)
+    if inst is None:
+        inst = _INSTANCES[name] = factory()
+    return inst
