@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install clean lint
+.PHONY: demo test install clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/workwatch demo
 
+# Debian's Chromium for the dashboard's real-browser test (skipped, with a reason, without it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  { echo "installing chromium for the browser test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	    || echo "warning: could not install chromium; the browser test will be skipped"; }
+
 # PYTEST_ARGS lets CI or a developer narrow the run, e.g. make test PYTEST_ARGS="-k feeds"
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

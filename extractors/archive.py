@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +19,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from extractors.types import Page
+
+GZIP_LEVEL = 1  # warcio uses 9: 4x the CPU on HTML for files only ~15% smaller
 
 
 class WarcArchive:
@@ -41,7 +44,8 @@ class WarcArchive:
         path = self._file()
         out = []
         with open(path, "ab") as fh:
-            writer = WARCWriter(fh, gzip=True)
+            buffer = io.BytesIO()
+            writer = WARCWriter(buffer, gzip=False)  # each record becomes its own gzip member
             for page in pages:
                 offset = fh.tell()
                 headers = StatusAndHeaders(
@@ -53,11 +57,19 @@ class WarcArchive:
                     http_headers=headers,
                     warc_headers_dict={"WARC-Date": page.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")})
                 writer.write_record(record)
+                fh.write(gzip_member(buffer.getvalue()))
+                buffer.seek(0)
+                buffer.truncate()
                 rel = path.relative_to(self.root).as_posix()
                 out.append(replace(page, archive_path=f"{rel}#{offset}"))
             fh.flush()
             os.fsync(fh.fileno())
         return out
+
+
+def gzip_member(data: bytes) -> bytes:
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(data) + compressor.flush()
 
 
 def read_archived(root: str | Path, location: str) -> tuple[str, bytes]:

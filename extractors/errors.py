@@ -4,8 +4,10 @@ WorkwatchError
 ├── ConfigError            feeds.toml / settings are wrong (the message names the line)
 ├── FetchError             an HTTP fetch failed (carries the URL)
 │   ├── TransientFetchError    worth retrying later: timeouts, connection errors, 429, 5xx
+│   │   └── RobotsUnavailableError robots.txt unreachable (5xx, timeout): no page this run
 │   └── HardFetchError         retrying will not help: 4xx, bad scheme, too big, blocked ...
 │       ├── BlockedURLError        scheme not http(s), or a non-public address (SSRF rule)
+│       ├── InvalidURLError        the URL cannot be parsed or requested (bad host, port ...)
 │       ├── BodyTooLargeError      body over the size cap (after decompression)
 │       ├── RobotsDisallowedError  robots.txt forbids the page
 │       └── NotHTMLError           page is a PDF, an image ...
@@ -30,6 +32,7 @@ class FetchError(WorkwatchError):
     """Fetching a URL failed."""
 
     kind = "hard"
+    reason = "fetch_failed"  # a short code for counting failures in run summaries
 
     def __init__(self, message: str, url: str | None = None, status: int | None = None):
         super().__init__(message)
@@ -41,6 +44,7 @@ class TransientFetchError(FetchError):
     """A failure that may go away: timeout, connection refused, 429, 5xx."""
 
     kind = "transient"
+    reason = "transient"
 
     def __init__(self, message: str, url: str | None = None, status: int | None = None,
                  retry_after: float | None = None):
@@ -48,24 +52,46 @@ class TransientFetchError(FetchError):
         self.retry_after = retry_after
 
 
+class RobotsUnavailableError(TransientFetchError):
+    """robots.txt could not be read (5xx, timeout): assume complete disallow for this run."""
+
+    reason = "robots_unavailable"
+
+
 class HardFetchError(FetchError):
     """A failure that retrying will not fix."""
+
+    reason = "http_error"
 
 
 class BlockedURLError(HardFetchError):
     """The URL's scheme or address is not allowed."""
 
+    reason = "blocked"
+
+
+class InvalidURLError(HardFetchError):
+    """The URL cannot be parsed or requested (bad host, port, characters)."""
+
+    reason = "invalid_url"
+
 
 class BodyTooLargeError(HardFetchError):
     """The body exceeded the size cap."""
+
+    reason = "too_large"
 
 
 class RobotsDisallowedError(HardFetchError):
     """robots.txt disallows fetching this page."""
 
+    reason = "robots"
+
 
 class NotHTMLError(HardFetchError):
     """The page is not HTML."""
+
+    reason = "not_html"
 
 
 class FeedParseError(WorkwatchError):
@@ -74,6 +100,8 @@ class FeedParseError(WorkwatchError):
 
 class ExtractionError(WorkwatchError):
     """No article text could be extracted."""
+
+    reason = "no_text"
 
 
 class WarehouseError(WorkwatchError):

@@ -14,12 +14,11 @@ from functools import lru_cache
 import trafilatura
 
 from extractors.errors import ExtractionError
-from extractors.feeds import clean_text, plausible_date
+from extractors.feeds import CONTROL_RE, clean_text, plausible_date
 from extractors.types import Article, Page
 
 MAX_TEXT_CHARS = 200_000
 MIN_WORDS = 5
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SPACES_RE = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -66,7 +65,7 @@ def extract_article(page: Page, settings: ExtractSettings = DEFAULT_EXTRACT) -> 
         text=text, word_count=words if not truncated else len(text.split()),
         text_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source=item.source, sitename=clean_text(getattr(doc, "sitename", "") or "", 300) or None,
-        archive_path=page.archive_path,
+        archive_path=page.archive_path, truncated=truncated,
     )
 
 
@@ -80,7 +79,7 @@ def extract_pages(pages: list[Page], settings: ExtractSettings = DEFAULT_EXTRACT
         except ExtractionError as exc:
             errors.append({"article_id": page.item.article_id, "url": page.item.url,
                            "feed": page.item.feed, "stage": "extract", "kind": "hard",
-                           "error": str(exc)})
+                           "reason": exc.reason, "error": str(exc)})
     return articles, errors
 
 

@@ -9,6 +9,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import feedparser
 
@@ -19,7 +20,16 @@ from extractors.urls import canonical_url, is_fetchable
 
 TAG_RE = re.compile(r"<[^>]+>")
 SPACE_RE = re.compile(r"\s+")
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters, lone surrogates and non-characters: never stored (they break
+# CSV/JSON exports and Arrow's UTF-8 encoding).
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# numeric character references feedparser would crash on: surrogates, beyond U+10FFFF
+CHARREF_RE = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+)")
+# entity declarations in the prolog; only short plain values are kept (no nesting, no
+# parameter or external entities): billion laughs and quadratic blow-ups never reach expat
+ROOT_RE = re.compile(rb"<[A-Za-z_]")
+ENTITY_DECL_RE = re.compile(rb"""<!ENTITY\s+(%\s*)?[^\s>]+\s+("[^"]*"|'[^']*'|[^>]*)\s*>""")
+SAFE_ENTITY_VALUE_RE = re.compile(rb"""^(?:"(?:&\#\w+;|[^&%"]{0,64})"|'(?:&\#\w+;|[^&%']{0,64})')$""")
 EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 MAX_TITLE = 1000
 MAX_SUMMARY = 5000
@@ -45,8 +55,8 @@ async def fetch_feed(fetcher: Fetcher, feed: Feed, state: FeedState | None = Non
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     started = time.monotonic()
-    try:
-        resp = await fetcher.get(feed.url, headers=headers,
+    try:  # the feed's own host is trusted; a redirect elsewhere obeys the SSRF rule
+        resp = await fetcher.get(feed.url, headers=headers, trusted_host=_host(feed.url),
                                  max_bytes=fetcher.settings.max_feed_bytes)
     except FetchError as exc:
         return FeedFetch(feed=feed, status="error", http_status=exc.status,
@@ -82,8 +92,11 @@ def parse_feed_bytes(body: bytes, feed: Feed, base_url: str | None = None,
     headers = {"content-location": base_url or feed.url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True,
-                              resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(_defuse_entities(_safe_charrefs(body)), response_headers=headers,
+                                  sanitize_html=True, resolve_relative_uris=True)
+    except Exception as exc:  # feedparser can raise on hostile input; never fail the run
+        raise FeedParseError(f"feed parser failed: {type(exc).__name__}: {exc}"[:300]) from None
     if not parsed.entries:
         raise FeedParseError(_why_no_items(parsed, body))
     items: dict[str, FeedItem] = {}
@@ -102,16 +115,54 @@ def parse_feed_bytes(body: bytes, feed: Feed, base_url: str | None = None,
     return ParsedFeed(tuple(items.values()), warning, skipped, len(parsed.entries))
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _safe_charrefs(body: bytes) -> bytes:
+    """Replace character references to surrogates or beyond U+10FFFF with U+FFFD."""
+    if b"&#" not in body:
+        return body
+
+    def fix(match: re.Match) -> bytes:
+        digits = match.group(1)
+        try:
+            value = int(digits[1:], 16) if digits[:1] in b"xX" else int(digits)
+        except ValueError:
+            return match.group(0)
+        if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+            return b"&#xFFFD"
+        return match.group(0)
+
+    return CHARREF_RE.sub(fix, body)
+
+
+def _defuse_entities(body: bytes) -> bytes:
+    """Drop entity declarations that could expand (nested, long, parameter, external)."""
+    root = ROOT_RE.search(body)
+    end = root.start() if root else len(body)
+    head = body[:end]
+    if b"<!ENTITY" not in head:
+        return body
+
+    def keep_safe(match: re.Match) -> bytes:
+        safe = match.group(1) is None and SAFE_ENTITY_VALUE_RE.match(match.group(2).strip())
+        return match.group(0) if safe else b""
+
+    return ENTITY_DECL_RE.sub(keep_safe, head) + body[end:]
+
+
 def _why_no_items(parsed, body: bytes) -> str:
     head = body[:2048].lstrip().lower()
     if not body.strip():
         return "empty response body"
     if b"<html" in head or head.startswith(b"<!doctype html"):
         return "not a feed: got an HTML page"
+    if parsed.get("version"):
+        note = f" ({_bozo_message(parsed)})" if parsed.get("bozo") else ""
+        return f"feed ({parsed.version}) has no entries{note}"
     if parsed.get("bozo"):
         return f"not a feed: {_bozo_message(parsed)}"
-    if parsed.get("version"):
-        return f"feed ({parsed.version}) has no entries"
     return "not a feed: no RSS or Atom structure found"
 
 

@@ -31,7 +31,11 @@ async def fetch_pages(fetcher: Fetcher, items: Sequence[FeedItem],
             return await fetch_page(fetcher, item, feed_hosts.get(item.feed, ""))
         except FetchError as exc:
             return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
-                    "stage": "fetch", "kind": exc.kind, "error": str(exc)}
+                    "stage": "fetch", "kind": exc.kind, "reason": exc.reason, "error": str(exc)}
+        except Exception as exc:  # one broken page never fails the batch; retried next run
+            return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
+                    "stage": "fetch", "kind": "transient", "reason": "unexpected",
+                    "error": f"unexpected error: {type(exc).__name__}: {exc}"[:500]}
 
     results = await asyncio.gather(*(one(item) for item in items))
     pages = [r for r in results if isinstance(r, Page)]

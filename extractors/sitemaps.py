@@ -188,18 +188,21 @@ def _local(el) -> str:
 
 
 def _entry(el, base: str) -> SitemapEntry | None:
+    """The entry's own <loc> and <lastmod>, and its <news:news> publication date and title
+    (image and video extensions have <loc>s and titles of their own: ignored)."""
     loc = lastmod = pub = title = None
-    for child in el.iter():
+    for child in el:
         name = _local(child)
-        text = (child.text or "").strip()
         if name == "loc" and loc is None:
-            loc = text
+            loc = (child.text or "").strip()
         elif name == "lastmod":
-            lastmod = text
-        elif name == "publication_date":
-            pub = text
-        elif name == "title" and child.getparent() is not None and _local(child.getparent()) == "news":
-            title = text
+            lastmod = child.text
+        elif name == "news":
+            for part in child:
+                if _local(part) == "publication_date":
+                    pub = part.text
+                elif _local(part) == "title":
+                    title = part.text
     if not loc:
         return None
     loc = urljoin(base, loc)
@@ -250,23 +253,26 @@ async def site_origins(fetcher: Fetcher, feed_url: str) -> list[str]:
     return origins
 
 
-async def robots_sitemaps(fetcher: Fetcher, origin: str) -> list[str]:
+async def robots_sitemaps(fetcher: Fetcher, origin: str, trusted_host: str) -> list[str]:
     """The `Sitemap:` lines of an origin's robots.txt (none when it has no robots.txt)."""
     try:
-        resp = await fetcher.get(f"{origin}/robots.txt", max_bytes=MAX_ROBOTS_BYTES)
+        resp = await fetcher.get(f"{origin}/robots.txt", max_bytes=MAX_ROBOTS_BYTES,
+                                 trusted_host=trusted_host)
     except FetchError:
         return []
     rules = Protego.parse(resp.body.decode("utf-8", errors="replace"))
     return [u for u in (urljoin(origin + "/", s.strip()) for s in rules.sitemaps) if is_fetchable(u)]
 
 
-async def discover_sitemaps(fetcher: Fetcher, origins: Iterable[str]) -> tuple[list[str], set[str]]:
+async def discover_sitemaps(fetcher: Fetcher, origins: Iterable[str], trusted_host: str
+                            ) -> tuple[list[str], set[str]]:
     """Sitemap URLs to start from: robots.txt's `Sitemap:` lines, plus /sitemap.xml; when
-    robots.txt lists none, the usual well-known paths. Returns (urls, guessed urls)."""
+    robots.txt lists none, the usual well-known paths. Returns (urls, guessed urls).
+    Only trusted_host (the outlet's feed host) may be a non-public address."""
     found: list[str] = []
     guessed: set[str] = set()
     for origin in origins:
-        listed = await robots_sitemaps(fetcher, origin)
+        listed = await robots_sitemaps(fetcher, origin, trusted_host)
         guesses = [origin + WELL_KNOWN[0]] if listed else [origin + p for p in WELL_KNOWN]
         for url in listed + guesses:
             if url not in found:

@@ -117,6 +117,7 @@ class Article:
     sitename: str | None = None
     archive_path: str | None = None
     extract_error: str | None = None  # set when the page could not be fetched/extracted
+    truncated: bool = False  # text was cut at extractors.extract.MAX_TEXT_CHARS
 
 
 @dataclass(frozen=True)

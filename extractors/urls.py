@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from courlan import normalize_url
 
 SKIPPED_SCHEMES = ("javascript", "data", "file", "mailto", "ftp", "tel", "about")
+CONTROL_CHAR_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def canonical_url(url: str) -> str:
@@ -23,5 +25,14 @@ def scheme_of(url: str) -> str:
 
 
 def is_fetchable(url: str) -> bool:
-    parts = urlsplit(url.strip())
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    """An http(s) URL with a host, a valid port, no control character, no space in the host."""
+    url = url.strip()
+    if CONTROL_CHAR_RE.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError when out of range or not a number
+    except ValueError:
+        return False
+    return (parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+            and " " not in parts.netloc)

@@ -82,6 +82,10 @@ def ingest(
     workers: Optional[int] = typer.Option(None, help="Extraction processes (default: one per core)."),
     force: bool = typer.Option(False, "--force", help="Also fetch feeds that are backing off after errors."),
     json_out: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    dask: Optional[str] = typer.Option(
+        None, "--dask", envvar="WORKWATCH_DASK_ADDRESS",
+        help="Extract and classify on a Dask cluster: scheduler address (tcp://host:8786) "
+             "or 'local' for a temporary LocalCluster."),
 ):
     """Run the daily ingestion now: fetch feeds, load new articles, classify them.
 
@@ -92,22 +96,26 @@ def ingest(
         workwatch ingest --feed techcrunch-ai --feed theverge
 
         WORKWATCH_DB=/srv/ww.duckdb workwatch ingest --feeds /etc/workwatch/feeds.toml
+
+        workwatch ingest --dask tcp://10.0.0.5:8786
     """
     summary = run_ingest(feeds, db, feed or None, batch_size=batch_size, workers=workers,
-                         force=force, progress=not json_out)
+                         force=force, progress=not json_out, dask=dask)
     if json_out:
         out.file.write(json.dumps(summary, default=str) + "\n")
     else:
         print_summary(summary)
 
 
-def run_ingest(feeds: str, db: str, feed_names=None, progress: bool = True, **kwargs) -> dict:
+def run_ingest(feeds: str, db: str, feed_names=None, progress: bool = True,
+               dask: str | None = None, **kwargs) -> dict:
     from flows.ingest import daily_ingest
     from flows.progress_display import progress_display
+    from flows.scaleout import with_dask
 
+    flow = with_dask(daily_ingest, dask, kwargs.get("workers"))
     with progress_display(err, enabled=progress):
-        return asyncio.run(daily_ingest(feeds_path=feeds, db_path=db, feed_names=feed_names,
-                                        **kwargs))
+        return asyncio.run(flow(feeds_path=feeds, db_path=db, feed_names=feed_names, **kwargs))
 
 
 def print_summary(summary: dict) -> None:
@@ -124,6 +132,13 @@ def print_summary(summary: dict) -> None:
         f"{summary.get('feeds_skipped', 0)} skipped; {summary['items']} items, "
         f"{summary['new_articles']} new articles, {summary['ai_work']} AI×work stories, "
         f"{summary['errors']} article errors", markup=False, highlight=False)
+    reasons = summary.get("errors_by_reason") or {}
+    if reasons:
+        detail = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+        err.print(f"article errors by reason: {detail}", markup=False, highlight=False)
+    if summary.get("skipped_links"):
+        err.print(f"{summary['skipped_links']} feed entries skipped (no http(s) link)",
+                  markup=False, highlight=False)
 
 
 # ---------------------------------------------------------------- demo

@@ -1,7 +1,7 @@
 """The `daily_ingest` Prefect flow: thin orchestration over flows/pipeline.py.
 
-Tasks: one per feed (fetch + parse) and one per batch of articles (fetch pages, archive,
-extract, classify, load), never one per article.
+Tasks: one for all the due feeds (fetch + parse, concurrently) and one per batch of articles
+(fetch pages, archive, extract, classify, load), never one per article.
 """
 
 from __future__ import annotations
@@ -15,22 +15,29 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from extractors.config import load_config
 from extractors.health import is_due
 from flows import pipeline
 from flows.pipeline import BatchResult, FeedOutcome, Runtime
 from flows.progress import reporter
+from flows.scaleout import use_task_runner_for_extraction
 from warehouse.db import ingest_lock, utcnow, write_connection
-from warehouse.load import sync_feeds
+from warehouse.load import sql, sync_feeds
 from warehouse.runs import finish_run, record_feed_results, start_run, stored_feeds
 
 BATCHES_IN_FLIGHT = 3
 
 
-@task(name="fetch-feed", cache_policy=NO_CACHE, retries=0)
-async def fetch_feed_task(rt: Runtime, feed, stored) -> FeedOutcome:
-    return await pipeline.fetch_and_parse_feed(rt, feed, stored)
+@task(name="fetch-feeds", cache_policy=NO_CACHE, retries=0)
+async def fetch_feeds_task(rt: Runtime, feeds: list, stored: dict) -> list[FeedOutcome]:
+    """Every due feed, concurrently, in one task: a Prefect task run costs ~60 ms of API
+    server CPU and ~12 ms here (measured), so 50 per-feed tasks cost more than the fetching
+    and made a run with nothing new take seconds. Each feed's outcome is still recorded
+    (feed_fetches, the summary artifact)."""
+    return list(await asyncio.gather(
+        *(pipeline.fetch_and_parse_feed(rt, f, stored.get(f.name)) for f in feeds)))
 
 
 @task(name="process-article-batch", cache_policy=NO_CACHE, retries=0)
@@ -52,6 +59,7 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
     started = time.monotonic()
     with ingest_lock(db):
         with write_connection(db) as con:
+            con.execute(sql("ingest_close_stale_runs"), {"now": utcnow()})
             sync_feeds(con, config.feeds)
             start_run(con, run_id, "ingest", {"feeds": feed_names or "all", "force": force})
             stored = stored_feeds(con)
@@ -63,10 +71,11 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
         async with pipeline.open_runtime(run_id, db, data, config.fetch, workers,
                                          batch_size) as rt:
             rt.trust_feeds(feeds)
+            use_task_runner_for_extraction(rt)
             reporter().start("feeds", len(due))
-            outcomes = await asyncio.gather(
-                *(fetch_feed_task(rt, f, stored.get(f.name)) for f in due))
-            new_items = pipeline.select_new_items(db, outcomes)
+            # quote(): Prefect need not walk live objects and long lists
+            outcomes = await fetch_feeds_task(quote(rt), quote(due), quote(stored))
+            new_items = pipeline.spread_by_host(pipeline.select_new_items(db, outcomes))
             results = await _run_batches(rt, new_items)
         summary = _record(db, run_id, outcomes, skipped, new_items, results, stored, now,
                           time.monotonic() - started)
@@ -80,7 +89,11 @@ async def _run_batches(rt: Runtime, items: list) -> list[BatchResult]:
 
     async def one(no: int, batch: list) -> BatchResult:
         async with gate:
-            return await process_batch_task(rt, no, batch)
+            if rt.remote_extract is not None:
+                # on Dask the per-batch tasks are the extraction chunks, submitted from the
+                # flow's own context (a task's context holds live objects Dask can't ship)
+                return await pipeline.process_batch(rt, batch)
+            return await process_batch_task(quote(rt), no, quote(batch))
 
     return list(await asyncio.gather(
         *(one(no, b) for no, b in enumerate(pipeline.batches(items, rt.batch_size)))))
@@ -103,6 +116,8 @@ def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list, n
         "new_articles": sum(r.new_articles for r in results),
         "ai_work": sum(r.ai_work for r in results),
         "errors": len(errors),
+        "skipped_links": sum(o.skipped_links for o in outcomes),
+        "errors_by_reason": _count_reasons(errors),
     }
     status = "ok" if not counts["feeds_failed"] and not errors else "partial"
     with write_connection(db) as con:
@@ -110,8 +125,17 @@ def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list, n
         finish_run(con, run_id, status, counts)
     return {"run_id": run_id, "status": status, "seconds": round(seconds, 2), **counts,
             "feeds": [_feed_line(r) for r in feed_rows],
-            "article_errors": [{k: e[k] for k in ("url", "stage", "kind", "error")}
+            "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "reason", "error")}
                                for e in errors[:50]]}
+
+
+def _count_reasons(errors: list[dict]) -> dict[str, int]:
+    """Article failures by reason (not_html, robots, blocked, too_large, transient ...)."""
+    counts: dict[str, int] = {}
+    for e in errors:
+        reason = e.get("reason") or e.get("kind") or "unknown"
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _feed_line(r) -> dict[str, Any]:

@@ -18,6 +18,9 @@ import duckdb
 from extractors.errors import WarehouseError, WarehouseLockedError
 
 LOCK_RETRY_S = 10.0
+# A new warehouse file is written in a storage format that DuckDB 1.5 can read too, so the
+# `duckdb` CLI (newest on PyPI: duckdb-cli 1.5.x) opens it; the default (2.0) format it cannot.
+NEW_FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 
 
 def utcnow() -> datetime:
@@ -35,7 +38,8 @@ def _connect(path: str, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            config = {} if read_only or Path(path).exists() else NEW_FILE_CONFIG
+            return duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise WarehouseError(f"cannot open {path}: {exc}") from None

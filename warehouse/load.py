@@ -12,8 +12,11 @@ from typing import Iterable, Sequence
 import duckdb
 import pyarrow as pa
 
+from extractors.testhooks import pause_point
 from extractors.types import Article, Classification, Feed
+from warehouse.clusters import assign_clusters
 from warehouse.db import utcnow
+from warehouse.facts import facts_fresh, refresh_facts
 
 ARTICLE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()),
@@ -22,7 +25,7 @@ ARTICLE_SCHEMA = pa.schema([
     ("published_at", pa.timestamp("us")), ("first_seen_at", pa.timestamp("us")),
     ("language", pa.string()), ("text", pa.string()), ("word_count", pa.int32()),
     ("text_hash", pa.string()), ("source", pa.string()), ("sitename", pa.string()),
-    ("archive_path", pa.string()), ("run_id", pa.string()),
+    ("archive_path", pa.string()), ("run_id", pa.string()), ("truncated", pa.bool_()),
 ])
 CLASSIFICATION_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("classifier", pa.string()), ("version", pa.string()),
@@ -33,7 +36,7 @@ CLASSIFICATION_SCHEMA = pa.schema([
 ERROR_SCHEMA = pa.schema([
     ("run_id", pa.string()), ("article_id", pa.string()), ("url", pa.string()),
     ("feed", pa.string()), ("stage", pa.string()), ("kind", pa.string()),
-    ("error", pa.string()), ("failed_at", pa.timestamp("us")),
+    ("error", pa.string()), ("failed_at", pa.timestamp("us")), ("reason", pa.string()),
 ])
 
 
@@ -65,7 +68,7 @@ def articles_table(articles: Sequence[Article], run_id: str | None) -> pa.Table:
             "published_at": naive_utc(a.published_at), "first_seen_at": naive_utc(a.first_seen_at),
             "language": a.language, "text": a.text, "word_count": a.word_count,
             "text_hash": a.text_hash, "source": a.source, "sitename": a.sitename,
-            "archive_path": a.archive_path, "run_id": run_id,
+            "archive_path": a.archive_path, "run_id": run_id, "truncated": a.truncated,
         })
     return pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
 
@@ -91,7 +94,8 @@ def errors_table(errors: Iterable[dict], run_id: str | None) -> pa.Table:
     now = utcnow()
     rows = [{"run_id": run_id or "", "article_id": e["article_id"], "url": e["url"],
              "feed": e.get("feed"), "stage": e["stage"], "kind": e.get("kind"),
-             "error": (e.get("error") or "")[:1000], "failed_at": now} for e in errors]
+             "error": (e.get("error") or "")[:1000], "failed_at": now,
+             "reason": e.get("reason")} for e in errors]
     return pa.Table.from_pylist(rows, schema=ERROR_SCHEMA)
 
 
@@ -104,12 +108,17 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str | None, articles: Seq
     before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     con.execute("BEGIN TRANSACTION")
     try:
+        facts_were_fresh = facts_fresh(con)
         _insert(con, "batch_articles", articles_table(articles, run_id), "insert_articles")
+        assign_clusters(con, articles)
         _insert(con, "batch_classifications", classifications_table(classifications),
                 "upsert_classifications")
         _insert(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
         for name, version in {(c.classifier, c.version) for c in classifications}:
             mark_current_classifier(con, name, version)
+        refresh_facts(con, [a.article_id for a in articles] + [c.item_id for c in classifications],
+                      facts_were_fresh)
+        pause_point("commit")  # crash tests only (extractors/testhooks.py)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

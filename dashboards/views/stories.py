@@ -1,0 +1,88 @@
+"""Story browser: filter stories, then read one with its topics, evidence and a link.
+
+Titles, summaries and URLs are untrusted text: they go through st.text, dataframe cells and
+selectbox options only, and only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, data, safety, ui
+
+
+def score(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.2f}"
+
+
+ctx = ui.context()
+st.title("Stories")
+
+left, middle, right = st.columns([2, 2, 3])
+outlets = left.multiselect("Outlets", ctx.info.outlets, key="browse_outlets")
+topics = middle.multiselect("Topics", charts.TOPICS, key="browse_topics")
+search = right.text_input("Text search", key="browse_search",
+                          placeholder="words in the title, summary or text")
+ai_work_only = st.toggle("Only AI×work stories", value=True, key="browse_ai_work_only")
+
+wanted = data.StoryFilter(since=ctx.period.since, until=ctx.period.until, outlets=tuple(outlets),
+                          topics=tuple(topics), search=search, ai_work_only=ai_work_only)
+found = ui.load("find_stories", ctx.db, wanted)
+matches = int(found["matches"].iloc[0]) if not found.empty else 0
+shown = f" (the newest {len(found)} shown)" if matches > len(found) else ""
+st.caption(f"{matches} {'story matches' if matches == 1 else 'stories match'}{shown}.")
+
+if not found.empty:
+    table = found.assign(url=safety.safe_urls(found["url"]))
+    st.dataframe(table, hide_index=True,
+                 column_order=["story_at", "outlet", "title", "topics", "url"],
+                 column_config={
+                     "story_at": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
+                     "outlet": "Outlet", "title": "Title",
+                     "topics": st.column_config.ListColumn("Topics"),
+                     "url": st.column_config.LinkColumn("Original")})
+
+    labels = {row.article_id: safety.one_line(
+        f"{pd.Timestamp(row.story_at):%Y-%m-%d} · {row.outlet} · {row.title}")
+        for row in found.itertuples()}
+    picked = st.selectbox("Read a story", list(labels), format_func=labels.get, key="browse_story")
+    story = ui.load("story", ctx.db, picked)
+    fields = story.fields
+
+    st.subheader("Story")
+    st.text(fields["title"] or "(no title)")
+    st.text(" · ".join(str(part) for part in (
+        f"{pd.Timestamp(fields['story_at']):%Y-%m-%d %H:%M}", fields["outlet"], fields["author"])
+        if part))
+    topic_list = list(fields["topics"] or [])
+    st.text("Topics: " + (", ".join(topic_list) if topic_list else "none"))
+    verdict = "AI×work" if fields["is_ai_work"] else "not AI×work"
+    st.text(f"Classifier {fields['classifier']} {fields['classifier_version']}: {verdict} "
+            f"(AI score {score(fields['ai_score'])}, work score {score(fields['work_score'])})")
+    link = safety.safe_url(fields["url"])
+    if link:
+        st.link_button("Open the original article", link)
+    else:
+        st.text(f"Original address (not a web link): {fields['url']}")
+
+    st.subheader("Evidence")
+    st.caption("The terms the classifier matched, and where: why this story counts (or not) "
+               "as being about AI and work.")
+    evidence = safety.evidence_table(story.evidence, fields)
+    if evidence.empty:
+        st.text("No evidence recorded.")
+    else:
+        st.dataframe(evidence, hide_index=True, column_config={
+            "weight": st.column_config.NumberColumn("weight", format="%.2f")})
+
+    if not story.copies.empty:
+        st.subheader(f"Other copies ({len(story.copies)})")
+        st.dataframe(story.copies.assign(url=safety.safe_urls(story.copies["url"])),
+                     hide_index=True, column_config={
+                         "story_at": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
+                         "url": st.column_config.LinkColumn("Original")})
+
+    with st.expander("Summary and text"):
+        st.text(fields["summary"] or "(no summary)")
+        st.text(fields["text"] or "(no text)")

@@ -1,0 +1,145 @@
+"""`workwatch backfill` and `workwatch reclassify`: load or redo a past date range."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from flows.cli import DB_OPTION, FEEDS_OPTION, UsageError, app, err, handle_errors, out
+
+SINCE_OPTION = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC).")
+UNTIL_OPTION = typer.Option(None, "--until", help="Last day, included, YYYY-MM-DD (UTC).")
+JSON_OPTION = typer.Option(False, "--json", help="Print the run summary as JSON.")
+
+
+@app.command()
+@handle_errors
+def backfill(
+    since: Optional[str] = SINCE_OPTION,
+    until: Optional[str] = UNTIL_OPTION,
+    source: Optional[str] = typer.Option(
+        None, "--source", help="sitemap, archive, urls, reprocess or reclassify "
+                               "(default: sitemap; urls when --urls is given)."),
+    outlet: Optional[str] = typer.Option(None, "--outlet", help="Only this feed (its name in feeds.toml)."),
+    urls: Optional[Path] = typer.Option(None, "--urls", help="File of URLs, one a line (# comments)."),
+    db: str = DB_OPTION,
+    feeds: str = FEEDS_OPTION,
+    batch_size: int = typer.Option(100, help="Articles per batch (one load transaction each)."),
+    workers: Optional[int] = typer.Option(None, help="Extraction processes (default: one per core)."),
+    force: bool = typer.Option(False, "--force", help="Redo units an earlier run of the same "
+                                                      "backfill finished; reclassify: re-score all."),
+    json_out: bool = JSON_OPTION,
+    dask: Optional[str] = typer.Option(
+        None, "--dask", envvar="WORKWATCH_DASK_ADDRESS",
+        help="Extract and classify on a Dask cluster: tcp://host:8786, or 'local'."),
+):
+    """Backfill a date range from sitemaps, feed archives or a URL list; or redo stored ones.
+
+    sitemap and archive need --since and --until; urls loads the listed pages (dropping those
+    dated outside --since/--until when given); reprocess re-extracts stored raw HTML and
+    reclassify re-scores stored articles, both without network. Running the same backfill
+    again resumes it: nothing is loaded twice.
+
+    Examples:
+
+        workwatch backfill --since 2025-01-01 --until 2025-01-31
+
+        workwatch backfill --since 2025-01-01 --until 2025-03-31 --source archive --outlet hrdive
+
+        workwatch backfill --urls missed.txt
+
+        workwatch backfill --source reprocess --since 2025-01-01 --until 2025-01-31
+    """
+    chosen = source or ("urls" if urls else "sitemap")
+    if urls and chosen != "urls":
+        raise UsageError(f"--urls goes with --source urls, not {chosen}")
+    if urls and not urls.is_file():
+        raise UsageError(f"{urls}: no such file")
+    summary = run_backfill_flow(
+        progress=not json_out, source=chosen, since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"), outlet=outlet, urls_file=str(urls) if urls else None,
+        feeds_path=feeds, db_path=db, batch_size=batch_size, workers=workers, force=force,
+        dask=dask)
+    report(summary, json_out)
+
+
+@app.command()
+@handle_errors
+def reclassify(
+    since: Optional[str] = SINCE_OPTION,
+    until: Optional[str] = UNTIL_OPTION,
+    all_: bool = typer.Option(False, "--all", help="Re-score every article, even those already "
+                                                   "scored by the current version."),
+    db: str = DB_OPTION,
+    workers: Optional[int] = typer.Option(None, help="Classifier processes (default: one per core)."),
+    json_out: bool = JSON_OPTION,
+):
+    """Re-score stored articles with the current classifier version (no network).
+
+    The same as `workwatch backfill --source reclassify`. Rows of older classifier versions
+    stay queryable in `classifications`; `stories` switches to the new version once every
+    stored article has been scored by it.
+
+    Examples:
+
+        workwatch reclassify
+
+        workwatch reclassify --since 2025-01-01 --until 2025-06-30 --json
+    """
+    summary = run_backfill_flow(
+        progress=not json_out, source="reclassify", since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"), db_path=db, workers=workers, force=all_)
+    report(summary, json_out)
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{option} {value!r}: use a day like 2025-01-31") from None
+
+
+def run_backfill_flow(progress: bool = True, dask: str | None = None, **params) -> dict:
+    """Validate, then run the `backfill` Prefect flow with a progress display."""
+    from flows.backfill import BackfillRequest, BackfillRequestError
+    from flows.backfill import backfill as backfill_flow
+    from flows.progress_display import progress_display
+    from flows.scaleout import with_dask
+
+    try:
+        BackfillRequest(**params).validate()
+    except BackfillRequestError as exc:
+        raise UsageError(str(exc)) from None
+    with progress_display(err, enabled=progress):
+        flow = with_dask(backfill_flow, dask, params.get("workers"))
+        return asyncio.run(flow(**params))
+
+
+def report(summary: dict, json_out: bool) -> None:
+    if json_out:
+        out.file.write(json.dumps(summary, default=str) + "\n")
+        return
+    for e in summary.get("unit_errors", []):
+        err.print(f"{e['scope']}: {e['url']}: {e['error']}", markup=False, highlight=False)
+    for e in summary.get("article_errors", [])[:10]:
+        err.print(f"article {e['url']}: {e['stage']}: {e['error']}", markup=False, highlight=False)
+    out.print(summary_line(summary), markup=False, highlight=False)
+
+
+def summary_line(s: dict) -> str:
+    head = f"backfill {s['run_id']} ({s.get('source')}, {s['status']}, {s['seconds']}s)"
+    if s.get("source") in ("reclassify", "reprocess"):
+        return f"{head}: {s.get('message')}; {s.get('errors', 0)} errors"
+    resumed = f", {s['units_resumed']} already done" if s.get("units_resumed") else ""
+    return (f"{head}: {s['outlets_ok']} outlets ok, {s['outlets_failed']} failed; "
+            f"{s['units']} sitemaps/pages/chunks{resumed}; {s['selected']} URLs in range, "
+            f"{s['already_stored']} already stored, {s['new_articles']} new articles, "
+            f"{s['ai_work']} AI×work stories, {s['out_of_range']} outside the range, "
+            f"{s['errors']} errors")

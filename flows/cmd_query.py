@@ -1,0 +1,100 @@
+"""`workwatch query NAME`: the named analytics queries (warehouse/queries/*.sql)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from extractors.errors import WorkwatchError
+from flows.cli import DB_OPTION, UsageError, app, check_format, err, handle_errors, out
+from flows.output import FORMATS, render
+
+EXPORT_FORMATS = FORMATS + ("parquet",)
+OUTPUT_OPTION = typer.Option(None, "--output", "-o",
+                             help="Write the result to this file (required for parquet).")
+
+
+@app.command()
+@handle_errors
+def query(
+    name: Optional[str] = typer.Argument(None, help="Named query (see --list)."),
+    list_: bool = typer.Option(False, "--list", help="List the named queries and exit."),
+    since: Optional[str] = typer.Option(None, help="First day (YYYY-MM-DD); default: all data."),
+    until: Optional[str] = typer.Option(None, help="Last day, included (YYYY-MM-DD)."),
+    outlet: Optional[str] = typer.Option(None, help="Only this outlet."),
+    topic: Optional[str] = typer.Option(None, help="Only AI×work stories with this topic."),
+    interval: str = typer.Option("week", help="day, week or month."),
+    count: str = typer.Option("stories", help="stories (near-duplicates once) or articles (every copy)."),
+    limit: int = typer.Option(50, help="Rows of `stories` and `rising`."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
+    output: Optional[Path] = OUTPUT_OPTION,
+    db: str = DB_OPTION,
+):
+    """Run a named trend query on the warehouse (read-only); --list shows them all.
+
+    Examples:
+
+        workwatch query --list
+
+        workwatch query trend --interval month
+
+        workwatch query topics --since 2023-05-01 --until 2023-09-30 --format csv
+
+        workwatch query rising --interval week
+
+        workwatch query stories --topic policy --limit 20
+
+        workwatch query coverage --outlet theguardian.com --format parquet --output coverage.parquet
+    """
+    from warehouse.analytics import (QueryParameterError, QueryParams, check_params,
+                                     named_queries, parse_day)
+
+    if list_:
+        for q in named_queries().values():
+            out.print(f"{q.name:<12} {q.description}", markup=False, highlight=False)
+        return
+    if not name:
+        raise UsageError("name a query (workwatch query --list shows them)")
+    check_format(fmt, EXPORT_FORMATS)
+    try:
+        params = check_params(QueryParams(
+            since=parse_day(since, "--since"), until=parse_day(until, "--until"), outlet=outlet,
+            topic=topic, interval=interval, count=count, limit=limit))
+    except QueryParameterError as exc:
+        raise UsageError(str(exc)) from None
+    emit_named(db, name, params, fmt, output)
+
+
+def emit_named(db: str, name: str, params, fmt: str, output: Path | None) -> None:
+    from warehouse.analytics import export_named, get_query, run_named
+
+    get_query(name)  # unknown names fail before anything is opened
+    if fmt == "parquet":
+        rows = export_named(db, name, params, require_output(output, fmt))
+        err.print(f"{rows} rows -> {output}", markup=False, highlight=False)
+        return
+    result = run_named(db, name, params)
+    emit_rows(result.columns, result.rows, fmt, output, title=name)
+
+
+def require_output(output: Path | None, fmt: str) -> Path:
+    if output is None:
+        raise UsageError(f"--format {fmt} writes a file: add --output FILE")
+    return output
+
+
+def emit_rows(columns, rows, fmt: str, output: Path | None, title: str | None = None) -> None:
+    """Print rows as table/csv/json, or write them to --output."""
+    if output is None:
+        render(columns, rows, fmt, out, title=title)
+        return
+    from rich.console import Console
+
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            render(columns, rows, fmt, Console(file=fh, width=200, soft_wrap=True), title=title)
+    except OSError as exc:
+        raise WorkwatchError(f"{output}: cannot write ({exc.strerror})") from None
+    err.print(f"{len(rows)} rows -> {output}", markup=False, highlight=False)

@@ -1,0 +1,309 @@
+"""`workwatch replay FILE.jsonl.gz`: load a corpus of past feed items as if they had been
+collected, classified and loaded day by day (e.g. ../shared/corpus/replay-2023.jsonl.gz).
+
+Each line is one feed entry: {published, feed_url, title, summary, url}. It becomes an
+Article (source `feed`, text = summary, feed = the feed URL's host, outlet = that host
+without www./feeds./rss.) seen at its publication time. Classification runs in a process
+pool while the main process loads finished batches, one transaction per batch (Arrow, with
+near-duplicate clusters). Items already in the warehouse are skipped, so a replay is
+idempotent and can resume after an interruption.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import time
+import uuid
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+from urllib.parse import urlsplit
+
+import typer
+
+from extractors.errors import WorkwatchError
+from extractors.types import Article, Classification, TextItem, article_id_for
+from flows.cli import DB_OPTION, UsageError, app, err, handle_errors, out
+
+HOST_PREFIXES = ("www.", "feeds.", "feed.", "rss.")
+DEFAULT_BATCH = 10000
+
+
+@dataclass(frozen=True)
+class ReplaySummary:
+    run_id: str
+    lines: int
+    skipped: int  # stored already, repeated in the file, or without a URL
+    new_articles: int
+    ai_work: int
+    seconds: float
+
+
+class ReplayFileError(WorkwatchError):
+    """The replay file is missing or not JSON lines."""
+
+
+# ------------------------------------------------------------------ records -> articles
+
+
+def outlet_of(host: str) -> str:
+    """An outlet name from a feed host: feeds.bbci.co.uk -> bbci.co.uk."""
+    host = host.lower().rstrip(".")
+    for prefix in HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") > 1:
+            return host[len(prefix):]
+    return host
+
+
+def parse_published(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def article_from_record(record: dict, loaded_at: datetime) -> Article | None:
+    """One replay line as an Article; None when it has no usable URL."""
+    from extractors.urls import canonical_url, is_fetchable
+
+    url = (record.get("url") or "").strip()
+    if not url or not is_fetchable(url):
+        return None
+    canonical = canonical_url(url)
+    host = urlsplit(record.get("feed_url") or url).hostname or ""
+    text = (record.get("summary") or "").strip()
+    published = parse_published(record.get("published"))
+    return Article(
+        article_id=article_id_for(canonical), url=url, canonical_url=canonical, feed=host,
+        outlet=outlet_of(host), guid=None, title=(record.get("title") or "").strip(),
+        summary=text, author=None, published_at=published,
+        first_seen_at=published or loaded_at, language=None, text=text,
+        word_count=len(text.split()),
+        text_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), source="feed")
+
+
+def read_lines(path: Path, limit: int | None = None) -> Iterator[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if limit is not None and number > limit:
+                    return
+                yield line
+    except (OSError, EOFError) as exc:
+        raise ReplayFileError(f"{path}: cannot read ({exc})") from None
+
+
+def count_lines(path: Path, limit: int | None = None) -> int:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            total = sum(1 for _ in fh)
+    except (OSError, EOFError) as exc:
+        raise ReplayFileError(f"{path}: cannot read ({exc})") from None
+    return min(total, limit) if limit is not None else total
+
+
+def chunks(lines: Iterator[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def articles_of(lines: Sequence[str], loaded_at: datetime, first_line: int = 1) -> list[Article]:
+    """The articles of a chunk of lines (blank lines and lines without a URL are skipped)."""
+    found = []
+    for number, line in enumerate(lines, first_line):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise ReplayFileError(f"line {number}: not a JSON object") from None
+        if not isinstance(record, dict):
+            raise ReplayFileError(f"line {number}: not a JSON object")
+        article = article_from_record(record, loaded_at)
+        if article is not None:
+            found.append(article)
+    return found
+
+
+# ------------------------------------------------------------------ workers: prepare a batch
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """One chunk of lines, made ready to load by a worker process."""
+
+    lines: int
+    articles: list[Article]
+    classifications: list[Classification]
+    signatures: Any  # numpy array (n x NUM_PERM) of the articles' MinHash signatures
+    shingle_counts: Any
+
+
+_skip_ids: frozenset[str] = frozenset()
+
+
+def _init_worker(stored: frozenset[str]) -> None:
+    global _skip_ids
+    _skip_ids = stored
+
+
+def prepare_batch(lines: list[str], loaded_at: datetime, first_line: int = 1,
+                  classifier_name: str = "rules") -> PreparedBatch:
+    """Worker-process function: parse, skip stored articles, classify, sign (MinHash)."""
+    from classifiers.base import get_classifier
+    from warehouse.clusters import cluster_text, signatures
+
+    articles = [a for a in articles_of(lines, loaded_at, first_line) if a.article_id not in _skip_ids]
+    classifications = get_classifier(classifier_name).classify(
+        [TextItem(a.article_id, a.title, a.summary, "") for a in articles])
+    sigs, counts = signatures([cluster_text(a) for a in articles])
+    return PreparedBatch(len(lines), articles, classifications, sigs, counts)
+
+
+# ------------------------------------------------------------------ main process: load
+
+
+def stored_ids(db_path: Path) -> frozenset[str]:
+    from warehouse.db import read_connection
+
+    if not db_path.exists():
+        return frozenset()
+    with read_connection(db_path) as con:
+        return frozenset(r[0] for r in con.execute("SELECT article_id FROM articles").fetchall())
+
+
+def load_prepared(db_path: Path, run_id: str, batch: PreparedBatch, seen: set[str]) -> tuple[int, int]:
+    """Load one prepared batch in one transaction; returns (new articles, AI×work among them)."""
+    from warehouse.clusters import remember_signatures
+    from warehouse.db import write_connection
+    from warehouse.load import load_batch
+
+    keep = [i for i, a in enumerate(batch.articles) if a.article_id not in seen]
+    seen.update(batch.articles[i].article_id for i in keep)
+    if not keep:
+        return 0, 0
+    articles = [batch.articles[i] for i in keep]
+    classifications = [batch.classifications[i] for i in keep]
+    remember_signatures([a.article_id for a in articles], batch.signatures[keep],
+                        batch.shingle_counts[keep])
+    with write_connection(db_path) as con:
+        new = load_batch(con, run_id, articles, classifications)
+    return new, sum(1 for c in classifications if c.is_ai_work)
+
+
+def replay(path: Path, db_path: Path, limit: int | None = None, batch_size: int = DEFAULT_BATCH,
+           workers: int = 2, progress=None) -> ReplaySummary:
+    """Replay a JSON-lines corpus into the warehouse; see the module docstring. Like an
+    ingest or a backfill, it holds the warehouse's ingest lock while it runs."""
+    from warehouse.db import ingest_lock
+
+    if not path.exists():
+        raise ReplayFileError(f"{path}: no such file")
+    with ingest_lock(db_path):
+        return _replay(path, db_path, limit, batch_size, workers, progress)
+
+
+def _replay(path: Path, db_path: Path, limit: int | None, batch_size: int, workers: int,
+            progress) -> ReplaySummary:
+    from warehouse.db import write_connection
+    from warehouse.runs import finish_run, start_run
+
+    started = time.monotonic()
+    run_id = f"replay-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    with write_connection(db_path) as con:  # creates / migrates the warehouse
+        start_run(con, run_id, "replay", {"file": str(path), "limit": limit})
+    stored = stored_ids(db_path)
+    seen: set[str] = set(stored)
+    lines = new = ai_work = 0
+    pending: deque[Future] = deque()
+    status = "failed"
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=_init_worker,
+                               initargs=(stored,))
+    try:
+        first_line = 1
+        for chunk in chunks(read_lines(path, limit), batch_size):
+            pending.append(pool.submit(prepare_batch, chunk, loaded_at, first_line))
+            first_line += len(chunk)
+            while len(pending) > workers + 1:
+                lines, new, ai_work = _load_next(db_path, run_id, pending, seen, progress,
+                                                 (lines, new, ai_work))
+        while pending:
+            lines, new, ai_work = _load_next(db_path, run_id, pending, seen, progress,
+                                             (lines, new, ai_work))
+        status = "ok"
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        with write_connection(db_path) as con:
+            finish_run(con, run_id, status, {"items": lines, "new_articles": new, "ai_work": ai_work})
+    return ReplaySummary(run_id, lines, lines - new, new, ai_work,
+                         round(time.monotonic() - started, 1))
+
+
+def _load_next(db_path: Path, run_id: str, pending: deque, seen: set[str], progress,
+               totals: tuple[int, int, int]) -> tuple[int, int, int]:
+    batch: PreparedBatch = pending.popleft().result()
+    new, ai_work = load_prepared(db_path, run_id, batch, seen)
+    if progress is not None:
+        progress(batch.lines)
+    return totals[0] + batch.lines, totals[1] + new, totals[2] + ai_work
+
+
+# ------------------------------------------------------------------ the command
+
+
+@app.command(name="replay")
+@handle_errors
+def replay_command(
+    file: Path = typer.Argument(..., help="JSON lines (optionally .gz): published, feed_url, title, summary, url."),
+    db: str = DB_OPTION,
+    limit: Optional[int] = typer.Option(None, help="Only the first N lines."),
+    batch_size: int = typer.Option(DEFAULT_BATCH, help="Items per load transaction."),
+    workers: int = typer.Option(2, help="Classifier processes."),
+):
+    """Replay a year of real feed items into the warehouse (classified, clustered, loaded).
+
+    Idempotent: items already stored are skipped, so an interrupted replay can be re-run.
+
+    Examples:
+
+        workwatch replay ../shared/corpus/replay-2023.jsonl.gz --db data/replay.duckdb
+
+        workwatch query trend --interval month --db data/replay.duckdb
+    """
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+    if batch_size < 1 or workers < 1 or (limit is not None and limit < 0):
+        raise UsageError("--batch-size and --workers must be at least 1, --limit at least 0")
+    total = count_lines(file, limit) if file.exists() else 0
+    columns = (TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("replay", total=total)
+        summary = replay(file, Path(db), limit=limit, batch_size=batch_size, workers=workers,
+                         progress=lambda n: bar.advance(task, n))
+    out.print(f"replayed {summary.lines} items in {summary.seconds}s: {summary.new_articles} new "
+              f"articles, {summary.skipped} skipped (stored already, repeated or no URL), "
+              f"{summary.ai_work} AI×work stories (run {summary.run_id})",
+              markup=False, highlight=False)

@@ -1,0 +1,343 @@
+"""Backfills without network: re-extract stored raw HTML, re-score stored articles.
+
+reprocess   reads each article's raw HTML back from the WARC archive, extracts it again with
+            today's extractor settings, updates text / word_count / text_hash and re-scores it.
+reclassify  streams stored articles out of DuckDB in Arrow slices, scores them with today's
+            classifier version in a process pool (a few slices in flight while the main process
+            reads the next and writes the last), and bulk-upserts the results. Rows of older
+            versions stay; the new version becomes current once every article has a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from classifiers.base import get_classifier
+from extractors.archive import read_archived
+from extractors.errors import ExtractionError, WarehouseError
+from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_article
+from extractors.sitemaps import DateWindow
+from extractors.types import Classification, Evidence, FeedItem, Page, TextItem
+from flows.pipeline import default_workers
+from flows.progress import reporter
+from warehouse.db import utcnow, write_connection
+from warehouse.load import (CLASSIFICATION_SCHEMA, _insert, errors_table,
+                            mark_current_classifier, naive_utc, sql)
+
+RECLASSIFY_SLICE = 2_500  # articles per slice sent to a worker
+EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
+TEXT_SCHEMA = pa.schema([("article_id", pa.string()), ("text", pa.string()),
+                         ("word_count", pa.int32()), ("text_hash", pa.string()),
+                         ("language", pa.string()), ("sitename", pa.string())])
+
+
+@dataclass(frozen=True)
+class ReclassifyResult:
+    """What a reclassify did."""
+
+    classifier: str
+    version: str
+    considered: int
+    scored: int
+    ai_work: int
+    current: bool  # the version is now the one `stories` shows
+    unscored: int  # stored articles still without a row for this version
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        rate = round(self.scored / self.seconds) if self.seconds else None
+        return {"status": "ok", "classifier": self.classifier, "version": self.version,
+                "selected": self.considered, "scored": self.scored, "ai_work": self.ai_work,
+                "current": self.current, "unscored": self.unscored, "articles_per_s": rate,
+                "errors": 0, "message": _version_message(self)}
+
+
+@dataclass(frozen=True)
+class ReprocessResult:
+    """What a reprocess did."""
+
+    considered: int
+    extracted: int
+    changed: int  # articles whose text changed
+    errors: tuple[dict, ...]
+    reclassified: ReclassifyResult | None
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        r = self.reclassified
+        return {"status": "ok" if not self.errors else "partial", "selected": self.considered,
+                "extracted": self.extracted, "changed": self.changed,
+                "ai_work": r.ai_work if r else 0, "classifier_version": r.version if r else None,
+                "current": r.current if r else None, "errors": len(self.errors),
+                "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "error")}
+                                   for e in self.errors[:50]],
+                "message": f"re-extracted {self.extracted} of {self.considered} articles, "
+                           f"{self.changed} texts changed"}
+
+
+def _version_message(r: ReclassifyResult) -> str:
+    if r.current:
+        return f"scored {r.scored} articles with {r.classifier} {r.version}; it is now current"
+    return (f"scored {r.scored} articles with {r.classifier} {r.version}; {r.unscored} stored "
+            "articles have no row for it yet, so `stories` keeps the previous version "
+            "(reclassify without --since/--until to switch)")
+
+
+@contextlib.contextmanager
+def worker_pool(pool: Executor | None, workers: int | None) -> Iterator[Executor]:
+    """The given pool, or a process pool of `workers` (default: one per core) for the call."""
+    if pool is not None:
+        yield pool
+        return
+    own = ProcessPoolExecutor(max_workers=workers or default_workers())
+    try:
+        yield own
+    finally:
+        own.shutdown(wait=True, cancel_futures=True)
+
+
+def window_params(window: DateWindow) -> dict[str, datetime | None]:
+    return {"since": naive_utc(window.start), "until": naive_utc(window.end)}
+
+
+def _require(db_path: Path) -> None:
+    if not Path(db_path).exists():
+        raise WarehouseError(f"{db_path}: no warehouse here yet (run `workwatch ingest` first)")
+
+
+# ---------------------------------------------------------------- reclassify
+
+
+def text_cap(classifier) -> int:
+    """How much of a text the classifier reads (the rule classifier stops at its lexicon's
+    max_text_chars); the rest need not leave the database."""
+    cap = getattr(getattr(classifier, "lexicon", None), "max_text_chars", None)
+    return int(cap) if isinstance(cap, int) and cap > 0 else 10_000_000
+
+
+def score_slice(table: pa.Table, classifier_name: str) -> pa.Table:
+    """Worker-process function: classify one slice (article_id, title, summary, text) and
+    return the classifications as an Arrow table ready to upsert."""
+    clf = get_classifier(classifier_name)
+    columns = [table.column(n).to_pylist() for n in ("article_id", "title", "summary", "text")]
+    items = [TextItem(*row) for row in zip(*columns)]
+    return classification_columns(clf.classify(items))
+
+
+def classification_columns(scored: list[Classification]) -> pa.Table:
+    """warehouse.load.classifications_table, built column-wise (the same rows and evidence
+    JSON, a good deal faster for big slices)."""
+    now = utcnow()
+    names = EVIDENCE_FIELDS
+    evidence = [json.dumps([{n: getattr(e, n) for n in names} for e in c.evidence],
+                           ensure_ascii=False) for c in scored]
+    columns = {
+        "article_id": [c.item_id for c in scored], "classifier": [c.classifier for c in scored],
+        "version": [c.version for c in scored], "ai_score": [c.ai_score for c in scored],
+        "work_score": [c.work_score for c in scored], "is_ai": [c.is_ai for c in scored],
+        "is_work": [c.is_work for c in scored], "is_ai_work": [c.is_ai_work for c in scored],
+        "topics": [list(c.topics) for c in scored], "evidence": evidence,
+        "classified_at": [now] * len(scored)}
+    return pa.Table.from_pydict(columns, schema=CLASSIFICATION_SCHEMA)
+
+
+def reclassify(db_path: Path, window: DateWindow = DateWindow(), classifier: str = "rules",
+               workers: int | None = None, slice_size: int = RECLASSIFY_SLICE,
+               rescore_all: bool = False, pool: Executor | None = None) -> ReclassifyResult:
+    """Score stored articles (in the window; only those without a row for the current version
+    unless rescore_all) with the current classifier version. No network."""
+    _require(db_path)
+    started = time.monotonic()
+    clf = get_classifier(classifier)
+    params = {**window_params(window), "all": rescore_all, "classifier": clf.name,
+              "version": clf.version}
+    with write_connection(db_path) as con:
+        rows = con.sql(sql("reclassify_ids"), params=params).to_arrow_table().column(0)
+    reporter().start("articles", len(rows))
+    scored = ai_work = 0
+    with worker_pool(pool, workers) as ex:
+        for table in _score_pipelined(db_path, rows, ex, classifier, text_cap(clf), slice_size,
+                                      in_flight=(workers or default_workers()) + 1):
+            scored += table.num_rows
+            ai_work += pc.sum(table.column("is_ai_work")).as_py() or 0
+            reporter().advance("articles", table.num_rows)
+    current, unscored = switch_if_complete(db_path, clf.name, clf.version)
+    return ReclassifyResult(clf.name, clf.version, len(rows), scored, ai_work, current, unscored,
+                            round(time.monotonic() - started, 2))
+
+
+def _score_pipelined(db_path: Path, rows: pa.ChunkedArray, ex: Executor, classifier: str,
+                     cap: int, slice_size: int, in_flight: int) -> Iterator[pa.Table]:
+    """Keep `in_flight` slices (of sorted row ids) in the pool; each trip to the warehouse
+    (one short connection) writes the slices scored so far and reads the next one."""
+    pending: deque[Future] = deque()
+    for start in range(0, len(rows), slice_size):
+        ready = _take_ready(pending, block=len(pending) >= in_flight)
+        with write_connection(db_path) as con:
+            _upsert(con, ready)
+            texts = _read_slice(con, rows.slice(start, slice_size), cap)
+        pending.append(ex.submit(score_slice, texts, classifier))
+        yield from ready
+    while pending:
+        ready = _take_ready(pending, block=True)
+        with write_connection(db_path) as con:
+            _upsert(con, ready)
+        yield from ready
+
+
+def _take_ready(pending: deque[Future], block: bool) -> list[pa.Table]:
+    ready = []
+    if block and pending:
+        ready.append(pending.popleft().result())
+    while pending and pending[0].done():
+        ready.append(pending.popleft().result())
+    return ready
+
+
+def _read_slice(con: duckdb.DuckDBPyConnection, rows: pa.ChunkedArray, cap: int) -> pa.Table:
+    con.register("slice_rows", pa.table({"rid": rows}))
+    try:
+        return con.sql(sql("reclassify_texts"), params={
+            "max_chars": cap, "first": rows[0].as_py(), "last": rows[-1].as_py()}).to_arrow_table()
+    finally:
+        con.unregister("slice_rows")
+
+
+def _upsert(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> None:
+    if not tables:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert(con, "batch_classifications", pa.concat_tables(tables), "upsert_classifications")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def switch_if_complete(db_path: Path, classifier: str, version: str) -> tuple[bool, int]:
+    """Make (classifier, version) current when every stored article has a row for it."""
+    with write_connection(db_path) as con:
+        unscored = con.execute(sql("reclassify_unscored"),
+                               {"classifier": classifier, "version": version}).fetchone()[0]
+        if unscored == 0:
+            mark_current_classifier(con, classifier, version)
+    return unscored == 0, unscored
+
+
+# ---------------------------------------------------------------- reprocess
+
+
+def reextract_rows(rows: list[dict], archive_root: str, classifier_name: str,
+                   settings: ExtractSettings) -> tuple[list[dict], pa.Table, list[dict]]:
+    """Worker-process function: read raw HTML back from the WARC archive, extract, classify.
+    Returns (new texts, classifications, errors)."""
+    texts, articles, errors = [], [], []
+    for row in rows:
+        try:
+            url, html = read_archived(archive_root, row["archive_path"])
+            article = extract_article(_page(row, url, html), settings)
+        except (OSError, ValueError) as exc:
+            errors.append(_error(row, "extract", f"raw HTML not readable: {exc}"))
+            continue
+        except ExtractionError as exc:
+            errors.append(_error(row, "extract", str(exc)))
+            continue
+        articles.append(article)
+        texts.append({"article_id": row["article_id"], "text": article.text,
+                      "word_count": article.word_count, "text_hash": article.text_hash,
+                      "language": article.language, "sitename": article.sitename,
+                      "changed": article.text_hash != row["text_hash"]})
+    clf = get_classifier(classifier_name)
+    scored = clf.classify([TextItem(a.article_id, a.title, a.summary, a.text) for a in articles])
+    return texts, classification_columns(scored), errors
+
+
+def _page(row: dict, url: str | None, html: bytes) -> Page:
+    item = FeedItem(feed=row["feed"] or "", outlet=row["outlet"] or "", url=row["url"],
+                    canonical_url=row["canonical_url"], guid=row["guid"],
+                    title=row["title"] or "", summary=row["summary"] or "",
+                    author=row["author"], published_at=row["published_at"],
+                    language=row["language"], source=row["source"])
+    return Page(item=item, final_url=url or row["url"], http_status=200, html=html,
+                content_type=None, fetched_at=row["first_seen_at"],
+                archive_path=row["archive_path"])
+
+
+def _error(row: dict, stage: str, message: str) -> dict:
+    return {"article_id": row["article_id"], "url": row["url"], "feed": row["feed"],
+            "stage": stage, "kind": "hard", "error": message}
+
+
+def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow(),
+              run_id: str = "", classifier: str = "rules", workers: int | None = None,
+              batch_size: int = 100, pool: Executor | None = None,
+              settings: ExtractSettings = DEFAULT_EXTRACT) -> ReprocessResult:
+    """Re-extract stored articles (in the window) from their archived raw HTML, page by page
+    of the article table; each page is written in one transaction. No network."""
+    _require(db_path)
+    started = time.monotonic()
+    workers = workers or default_workers()
+    clf = get_classifier(classifier)
+    considered = extracted = changed = ai_work = 0
+    errors: list[dict] = []
+    after = ""
+    with write_connection(db_path) as con:
+        total = con.execute(sql("backfill_reprocess_count"), window_params(window)).fetchone()[0]
+    reporter().start("articles", total)
+    with worker_pool(pool, workers) as ex:
+        while True:
+            with write_connection(db_path) as con:
+                rows = con.sql(sql("backfill_reprocess_articles"), params={
+                    **window_params(window), "after": after, "page": batch_size,
+                }).to_arrow_table().to_pylist()
+            if not rows:
+                break
+            after = rows[-1]["article_id"]
+            considered += len(rows)
+            size = max(1, -(-len(rows) // workers))
+            futures = [ex.submit(reextract_rows, rows[i:i + size], str(archive_root), classifier,
+                                 settings) for i in range(0, len(rows), size)]
+            results = [f.result() for f in futures]
+            texts = [t for r in results for t in r[0]]
+            batch_errors = [e for r in results for e in r[2]]
+            with write_connection(db_path) as con:
+                _write_reextracted(con, run_id, texts, [r[1] for r in results], batch_errors)
+            extracted += len(texts)
+            changed += sum(1 for t in texts if t["changed"])
+            ai_work += sum(pc.sum(r[1].column("is_ai_work")).as_py() or 0 for r in results)
+            errors += batch_errors
+            reporter().advance("articles", len(rows))
+    current, unscored = switch_if_complete(db_path, clf.name, clf.version)
+    seconds = round(time.monotonic() - started, 2)
+    scored = ReclassifyResult(clf.name, clf.version, considered, extracted, ai_work, current,
+                              unscored, seconds)
+    return ReprocessResult(considered, extracted, changed, tuple(errors), scored, seconds)
+
+
+def _write_reextracted(con: duckdb.DuckDBPyConnection, run_id: str, texts: list[dict],
+                       classifications: list[pa.Table], errors: list[dict]) -> None:
+    table = pa.Table.from_pylist([{k: t[k] for k in TEXT_SCHEMA.names} for t in texts],
+                                 schema=TEXT_SCHEMA)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert(con, "batch_texts", table, "backfill_update_texts")
+        _insert(con, "batch_classifications", pa.concat_tables(classifications),
+                "upsert_classifications")
+        _insert(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
