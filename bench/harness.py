@@ -27,6 +27,7 @@ from bench.ceiling import extraction_ceiling
 from bench.naive import DEFAULT_LIMIT, naive_pipeline
 from bench.pages import ROOT, load_pages
 from bench.proctree import TreeRecorder
+from bench.report import summarise
 from bench.site import BenchSite, SiteSpec
 from extractors.errors import WorkwatchError
 
@@ -47,6 +48,7 @@ class BenchOptions:
     cold_start: bool = True  # also time Prefect's first start with an empty Prefect home
     query_articles: int = QUERY_ARTICLES  # 0: skip the named queries
     keep_dir: str | None = None  # keep the warehouses and archives here
+    prefect_api_url: str | None = None  # a running Prefect API instead of a temporary server
 
 
 def run_bench(options: BenchOptions, note: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def run_bench(options: BenchOptions, note: Callable[[str], None] = lambda _m: No
                               "feeds_304": after.feeds_304 - before.feeds_304,
                               "pages_served": after.pages - before.pages}
         report["queries"] = _queries(workdir, options, note)
-        _summarise(report)
+        summarise(report)
     finally:
         if not options.keep_dir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -99,11 +101,11 @@ def _ingest(site: BenchSite, workdir: Path, options: BenchOptions,
             note: Callable[[str], None]) -> dict[str, Any]:
     feeds_file = workdir / "feeds.toml"
     feeds_file.write_text(site.feeds_toml(), encoding="utf-8")
-    env = _child_env(workdir / "prefect")
+    env = _child_env(workdir / "prefect", options.prefect_api_url)
     args = {"feeds": str(feeds_file), "db": str(workdir / "workwatch.duckdb"),
             "data_dir": str(workdir / "data"), "workers": options.workers}
     result: dict[str, Any] = {}
-    if options.cold_start:
+    if options.cold_start and not options.prefect_api_url:
         note("   Prefect's first start (empty Prefect home: database created)")
         cold = _child(dict(args, probe_only=True), env, workdir)
         result["prefect_cold_startup_s"] = cold["prefect_startup_s"]
@@ -111,10 +113,12 @@ def _ingest(site: BenchSite, workdir: Path, options: BenchOptions,
     return result
 
 
-def _child_env(prefect_home: Path) -> dict[str, str]:
-    """A private, temporary Prefect (never the user's server): what a cron run without a
-    Prefect server does."""
+def _child_env(prefect_home: Path, api_url: str | None = None) -> dict[str, str]:
+    """A private, temporary Prefect (never the user's server unless asked for): what a cron
+    run without a Prefect server does."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     env.update({
         "PREFECT_HOME": str(prefect_home), "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -174,87 +178,3 @@ def _queries(workdir: Path, options: BenchOptions, note: Callable[[str], None]) 
     build_s = time.perf_counter() - started
     return {"articles": options.query_articles, "build_s": round(build_s, 1),
             "median_ms": time_named_queries(path)}
-
-
-def _summarise(report: dict[str, Any]) -> None:
-    """Rates and ratios: c with and without Prefect's start-up, c/a, c/b."""
-    n = report["articles"]
-    ww = report["workwatch"]
-    run_s = ww["first"]["seconds"]
-    with_startup_s = run_s + ww["prefect_startup_s"]
-    ceiling, naive = report["ceiling"]["rate"], report["naive"]["rate"]
-    rate = n / run_s if run_s else 0.0
-    rate_with = n / with_startup_s if with_startup_s else 0.0
-    cpu = ww["first"]["cpu_s"]
-    report["summary"] = {
-        "cpu_ms_per_article": {
-            "ceiling": round(1000 * report["ceiling"]["cpu_s"] / n, 1),
-            "workwatch": round(1000 * sum(cpu.values()) / n, 1),
-            **{f"workwatch_{role}": round(1000 * v / n, 1) for role, v in sorted(cpu.items())}},
-        "ceiling_rate": ceiling,
-        "naive_rate": naive,
-        "workwatch_rate": round(rate, 1),
-        "workwatch_rate_with_startup": round(rate_with, 1),
-        "workwatch_vs_ceiling": round(rate / ceiling, 3) if ceiling else None,
-        "workwatch_vs_ceiling_with_startup": round(rate_with / ceiling, 3) if ceiling else None,
-        "workwatch_vs_naive": round(rate / naive, 1) if naive else None,
-        "prefect_startup_s": ww["prefect_startup_s"],
-        "second_run_s": ww["second"]["seconds"],
-        "peak_rss_mb": ww["first"]["peak_rss_mb"],
-        "loaded": ww["loaded"],
-    }
-
-
-def format_report(report: dict[str, Any]) -> str:
-    """The report as aligned text lines."""
-    s, ww = report["summary"], report["workwatch"]
-    first, second, naive = ww["first"], ww["second"], report["naive"]
-    n = report["articles"]
-    lines = [
-        f"workwatch bench: {n} articles, {report['feeds']} feeds on loopback ports, "
-        f"{report['latency_ms']:g} ms latency per response, {report['cores']} cores, "
-        f"{report['pages']} pages ({report['page_templates']} distinct, "
-        f"{report['mean_page_kb']} KB mean)",
-        "",
-        f"  a. extraction ceiling   {s['ceiling_rate']:8.1f} articles/s   "
-        f"({report['ceiling']['seconds']:.1f} s, trafilatura alone, "
-        f"{report['ceiling']['workers']} processes)",
-        f"  b. naive pipeline       {s['naive_rate']:8.1f} articles/s   "
-        f"({naive['extrapolated_s']:.1f} s for {n}"
-        + (f", extrapolated from {naive['measured']} articles" if naive["extrapolated"] else "")
-        + ")",
-        f"  c. workwatch ingest     {s['workwatch_rate']:8.1f} articles/s   "
-        f"({first['seconds']:.1f} s, Prefect start-up excluded)",
-        f"     with start-up        {s['workwatch_rate_with_startup']:8.1f} articles/s   "
-        f"({first['seconds'] + ww['prefect_startup_s']:.1f} s)",
-        "",
-        f"  c/a = {s['workwatch_vs_ceiling']}  (with start-up {s['workwatch_vs_ceiling_with_startup']})"
-        f"    c/b = {s['workwatch_vs_naive']}",
-        f"  Prefect start-up (temporary server, to first flow-run start): "
-        f"{ww['prefect_startup_s']:.2f} s"
-        + (f"; first ever (empty Prefect home): {ww['prefect_cold_startup_s']:.2f} s"
-           if "prefect_cold_startup_s" in ww else "")
-        + f"; imports {ww['import_s']:.2f} s",
-        f"  loaded: {ww['loaded']} articles ({first['new_articles']} new, "
-        f"{first['errors']} article errors, status {first['status']})",
-        f"  peak memory of the ingest's process tree: RSS sum {first['peak_rss_mb']:.0f} MB, "
-        f"PSS {first['peak_pss_mb']:.0f} MB (" + ", ".join(
-            f"{k} {v:.0f}" for k, v in sorted(first["peak_rss_mb_by_role"].items())) + " MB RSS)",
-        f"  CPU seconds in the first run: " + ", ".join(
-            f"{k} {v:.1f}" for k, v in sorted(first["cpu_s"].items()) if v)
-        + f"; bench site {report['site']['cpu_s_during_ingest']:.1f}",
-        f"  CPU ms per article: ceiling {s['cpu_ms_per_article']['ceiling']}, workwatch "
-        f"{s['cpu_ms_per_article']['workwatch']} (" + ", ".join(
-            f"{k[10:]} {v}" for k, v in s["cpu_ms_per_article"].items()
-            if k.startswith("workwatch_")) + ")",
-        f"  second run, nothing new: {second['seconds']:.2f} s "
-        f"({second['not_modified']} feeds answered 304, {second['new_articles']} new); "
-        f"with start-up {second['seconds'] + ww['prefect_startup_s']:.2f} s",
-    ]
-    queries = report.get("queries")
-    if queries:
-        lines.append(f"  named queries on {queries['articles']:,} synthetic articles (median ms): "
-                     + ", ".join(f"{k} {v:g}" for k, v in queries["median_ms"].items()))
-    else:
-        lines.append("  named queries: skipped")
-    return "\n".join(lines)

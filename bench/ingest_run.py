@@ -37,6 +37,7 @@ def measure(args: dict) -> dict:
     from prefect import flow
 
     from flows.ingest import daily_ingest
+    from flows.progress import set_reporter
     from warehouse.db import read_connection
 
     imported = time.monotonic()
@@ -55,13 +56,17 @@ def measure(args: dict) -> dict:
 
     def run(label: str) -> None:
         profile = os.environ.get("WORKWATCH_BENCH_PROFILE") if label == "first" else None
+        progress = BatchClock()
+        set_reporter(progress)
         started = time.monotonic()
         summary = _run_profiled(profile, lambda: asyncio.run(daily_ingest(
             feeds_path=args["feeds"], db_path=args["db"], data_dir=args["data_dir"],
             workers=args.get("workers"), batch_size=args.get("batch_size", 100))))
         ended = time.monotonic()
+        set_reporter(None)
         report[label] = {
             "window": [started, ended], "seconds": round(ended - started, 3),
+            **progress.figures(started),
             "flow_seconds": summary["seconds"], "status": summary["status"],
             "feeds_ok": summary["feeds_ok"], "feeds_failed": summary["feeds_failed"],
             "new_articles": summary["new_articles"], "errors": summary["errors"],
@@ -76,6 +81,32 @@ def measure(args: dict) -> dict:
         report["loaded"] = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     run("second")
     return report
+
+
+class BatchClock:
+    """A progress reporter that notes when each batch of articles is done."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[float, int]] = []
+
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        if stage == "articles":
+            self.done.append((time.monotonic(), amount))
+
+    def note(self, message: str) -> None:
+        pass
+
+    def figures(self, started: float) -> dict:
+        """Time to the first loaded batch, and the rate from the first to the last batch."""
+        if not self.done:
+            return {}
+        first, last = self.done[0][0], self.done[-1][0]
+        after_first = sum(n for _, n in self.done[1:])
+        return {"first_batch_s": round(first - started, 2),
+                "steady_rate": round(after_first / (last - first), 1) if last > first else None}
 
 
 def _run_profiled(path: str | None, fn):

@@ -157,22 +157,27 @@ class TreeRecorder:
         """Peak memory and CPU seconds by role between two time.monotonic() instants."""
         inside = [s for s in self.samples if start <= s.at <= end]
         before = [s for s in self.samples if s.at < start][-1:]
-        peak_by_role: dict[str, int] = {}
-        for s in inside:
-            by_role: dict[str, int] = {}
-            for p in s.procs:
-                if p.role != "forking":
-                    by_role[p.role] = by_role.get(p.role, 0) + p.rss
-            for role, rss in by_role.items():
-                peak_by_role[role] = max(peak_by_role.get(role, 0), rss)
-        pss = [s.pss for s in inside if s.pss is not None]
+        with_pss = [s for s in inside if s.pss is not None]
         return {
             "samples": len(inside),
             "peak_rss_mb": round(max((s.rss for s in inside), default=0) / MB, 1),
-            "peak_pss_mb": round(max(pss, default=0) / MB, 1),
-            "peak_rss_mb_by_role": {k: round(v / MB, 1) for k, v in sorted(peak_by_role.items())},
+            "peak_pss_mb": round(max((s.pss for s in with_pss), default=0) / MB, 1),
+            "peak_rss_mb_by_role": _peak_by_role(inside, "rss"),
+            "peak_pss_mb_by_role": _peak_by_role(with_pss, "pss"),
             "cpu_s": _cpu_between(before + inside),
         }
+
+
+def _peak_by_role(samples: list[Sample], measure: str) -> dict[str, float]:
+    peaks: dict[str, int] = {}
+    for s in samples:
+        by_role: dict[str, int] = {}
+        for p in s.procs:
+            if p.role != "forking":
+                by_role[p.role] = by_role.get(p.role, 0) + getattr(p, measure)
+        for role, value in by_role.items():
+            peaks[role] = max(peaks.get(role, 0), value)
+    return {k: round(v / MB, 1) for k, v in sorted(peaks.items())}
 
 
 def _cpu_between(samples: list[Sample]) -> dict[str, float]:

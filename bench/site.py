@@ -218,7 +218,8 @@ def _handler(spec: SiteSpec, content: _Content, counts: dict, no: int):
                 await writer.drain()
                 if headers.get("connection", "").lower() == "close":
                     break
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
+                asyncio.CancelledError):  # a client went away, or the site is stopping
             pass
         finally:
             writer.close()

@@ -20,7 +20,7 @@ from warcio.warcwriter import WARCWriter
 
 from extractors.types import Page
 
-GZIP_LEVEL = 1  # warcio uses 9: 4x the CPU on HTML for files only ~15% smaller
+GZIP_LEVEL = 1  # warcio uses 9: 3x the CPU on HTML (5.1 vs 1.7 ms a page) for files ~18% smaller
 
 
 class WarcArchive:

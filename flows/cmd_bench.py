@@ -25,6 +25,10 @@ def bench(
     cold_start: bool = typer.Option(True, "--cold-start/--no-cold-start",
                                     help="Also time Prefect's first start with an empty Prefect home."),
     keep: Optional[str] = typer.Option(None, "--keep", help="Keep the warehouses and archives in this folder."),
+    prefect_api_url: Optional[str] = typer.Option(
+        None, "--prefect-api-url",
+        help="Run the flows against this Prefect API (e.g. `workwatch serve`'s) instead of a "
+             "temporary server; start-up is then only the connection."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ):
     """Measure ingest speed: extraction ceiling, naive pipeline and workwatch, side by side.
@@ -46,11 +50,13 @@ def bench(
     if articles < 1 or feeds < 1 or latency_ms < 0 or naive_limit < 1 or query_articles < 0:
         raise UsageError("--articles, --feeds and --naive-limit must be positive; "
                          "--latency-ms and --query-articles not negative")
-    from bench.harness import BenchOptions, format_report, run_bench
+    from bench.harness import BenchOptions, run_bench
+    from bench.report import format_report
 
     options = BenchOptions(articles=articles, latency_ms=latency_ms, feeds=feeds,
                            naive_limit=naive_limit, workers=workers, cold_start=cold_start,
-                           query_articles=query_articles, keep_dir=keep)
+                           query_articles=query_articles, keep_dir=keep,
+                           prefect_api_url=prefect_api_url)
     report = run_bench(options, note=lambda m: err.print(m, markup=False, highlight=False))
     if json_out:
         out.file.write(json.dumps(report, default=str) + "\n")

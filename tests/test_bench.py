@@ -11,7 +11,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bench.harness import format_report
+from bench.report import format_report
 from bench.site import BenchSite, SiteSpec
 from extractors.types import FeedItem
 from flows.cli import app
@@ -22,12 +22,14 @@ FEEDS = 4
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> dict:
+def report(tmp_path_factory, prefect_harness) -> dict:
+    from prefect.settings import PREFECT_API_URL
+
     keep = tmp_path_factory.mktemp("bench")
     result = CliRunner().invoke(app, [
         "bench", "--articles", str(N), "--latency-ms", "5", "--feeds", str(FEEDS),
-        "--naive-limit", "8", "--query-articles", "2000", "--no-cold-start",
-        "--keep", str(keep), "--json"], catch_exceptions=False)
+        "--naive-limit", "8", "--query-articles", "2000", "--keep", str(keep),
+        "--prefect-api-url", PREFECT_API_URL.value(), "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -117,3 +119,55 @@ def test_lazy_pool_starts_only_when_used():
         assert pool.submit(pow, 2, 5).result(timeout=120) == 32
     finally:
         pool.shutdown()
+
+
+def test_pages_fall_back_to_the_bundled_samples(tmp_path):
+    from bench.pages import load_pages
+
+    pages = load_pages(str(tmp_path / "no-corpus-here"))
+    assert pages.source == "samples" and len(pages.templates) >= 20
+    assert pages.page(len(pages.templates)) == pages.templates[0]  # bodies repeat, URLs do not
+    assert all(t.html.lstrip().startswith(b"<") and t.title for t in pages.templates)
+
+
+def test_tree_recorder_windows_peak_memory_and_cpu_by_role():
+    from bench.proctree import ProcInfo, Sample, TreeRecorder
+
+    mb = 2 ** 20
+    rec = TreeRecorder(root=1)
+    rec.samples = [
+        Sample(0.0, (ProcInfo(1, "main", 100 * mb, 1.0, 90 * mb),)),
+        Sample(1.0, (ProcInfo(1, "main", 300 * mb, 2.0, 250 * mb),
+                     ProcInfo(2, "worker", 200 * mb, 0.5, 150 * mb),
+                     ProcInfo(3, "forking", 300 * mb, 0.0, 300 * mb))),  # not counted
+        Sample(2.0, (ProcInfo(1, "main", 250 * mb, 2.5, None),
+                     ProcInfo(2, "worker", 220 * mb, 3.0, None))),
+        Sample(3.0, (ProcInfo(1, "main", 900 * mb, 9.0, 900 * mb),)),  # after the window
+    ]
+    w = rec.window(0.5, 2.5)
+    assert w["samples"] == 2
+    assert w["peak_rss_mb"] == 500.0 and w["peak_pss_mb"] == 400.0
+    assert w["peak_rss_mb_by_role"] == {"main": 300.0, "worker": 220.0}
+    assert w["cpu_s"] == {"forking": 0.0, "main": 1.5, "worker": 3.0}
+
+
+def test_fetcher_keeps_one_client_per_origin_and_caps_them():
+    import asyncio
+
+    from extractors.http import MAX_CLIENTS, Fetcher
+    from extractors.settings import FetchSettings
+
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, stream=httpx.ByteStream(b"ok")))
+
+    async def run():
+        async with Fetcher(FetchSettings(per_host_delay_s=0, retries=0),
+                           transport=transport) as fetcher:
+            for port in range(20000, 20000 + MAX_CLIENTS + 6):
+                await fetcher.get(f"http://127.0.0.1:{port}/a")
+            again = [await fetcher.get(f"http://127.0.0.1:20005/{p}") for p in "bcd"]
+            return len(fetcher._clients), again
+
+    clients, again = asyncio.run(run())
+    assert clients == MAX_CLIENTS
+    assert all(r.status == 200 and r.body == b"ok" for r in again)
