@@ -49,6 +49,7 @@ class BenchOptions:
     query_articles: int = QUERY_ARTICLES  # 0: skip the named queries
     keep_dir: str | None = None  # keep the warehouses and archives here
     prefect_api_url: str | None = None  # a running Prefect API instead of a temporary server
+    dask: str | None = None  # run phase c's extraction on Dask ("local": a LocalCluster)
 
 
 def run_bench(options: BenchOptions, note: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
@@ -85,6 +86,7 @@ def run_bench(options: BenchOptions, note: Callable[[str], None] = lambda _m: No
             note("c. workwatch ingest (Prefect flow, fresh warehouse), then a second run")
             before = site.stats()
             report["workwatch"] = _ingest(site, workdir, options, note)
+            report["workwatch"]["dask"] = options.dask
             after = site.stats()
             report["site"] = {"cpu_s_during_ingest": round(after.cpu_s - before.cpu_s, 2),
                               "feeds_304": after.feeds_304 - before.feeds_304,
@@ -103,7 +105,8 @@ def _ingest(site: BenchSite, workdir: Path, options: BenchOptions,
     feeds_file.write_text(site.feeds_toml(), encoding="utf-8")
     env = _child_env(workdir / "prefect", options.prefect_api_url)
     args = {"feeds": str(feeds_file), "db": str(workdir / "workwatch.duckdb"),
-            "data_dir": str(workdir / "data"), "workers": options.workers}
+            "data_dir": str(workdir / "data"), "workers": options.workers,
+            "dask": options.dask}
     result: dict[str, Any] = {}
     if options.cold_start and not options.prefect_api_url:
         note("   Prefect's first start (empty Prefect home: database created)")

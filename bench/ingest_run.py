@@ -37,9 +37,11 @@ def measure(args: dict) -> dict:
     from prefect import flow
 
     from flows.ingest import daily_ingest
+    from flows.scaleout import with_dask
     from flows.progress import set_reporter
     from warehouse.db import read_connection
 
+    ingest_flow = with_dask(daily_ingest, args.get("dask"), args.get("workers"))
     imported = time.monotonic()
     report: dict = {"import_s": round(imported - STARTED, 3)}
 
@@ -59,7 +61,7 @@ def measure(args: dict) -> dict:
         progress = BatchClock()
         set_reporter(progress)
         started = time.monotonic()
-        summary = _run_profiled(profile, lambda: asyncio.run(daily_ingest(
+        summary = _run_profiled(profile, lambda: asyncio.run(ingest_flow(
             feeds_path=args["feeds"], db_path=args["db"], data_dir=args["data_dir"],
             workers=args.get("workers"), batch_size=args.get("batch_size", 100))))
         ended = time.monotonic()

@@ -30,6 +30,9 @@ def bench(
         help="Run the flows against this Prefect API (e.g. `workwatch serve`'s) instead of a "
              "temporary server; start-up is then only the connection."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+    dask: Optional[str] = typer.Option(
+        None, "--dask", help="Run workwatch's extraction on Dask: 'local' (a LocalCluster of "
+                             "one worker per core) or a scheduler address."),
 ):
     """Measure ingest speed: extraction ceiling, naive pipeline and workwatch, side by side.
 
@@ -46,6 +49,8 @@ def bench(
         workwatch bench --articles 5000 --latency-ms 100 --json > bench.json
 
         workwatch bench -n 200 --latency-ms 20 --feeds 10 --query-articles 0
+
+        workwatch bench --dask local      # the same figures, extraction on a LocalCluster
     """
     if articles < 1 or feeds < 1 or latency_ms < 0 or naive_limit < 1 or query_articles < 0:
         raise UsageError("--articles, --feeds and --naive-limit must be positive; "
@@ -56,7 +61,7 @@ def bench(
     options = BenchOptions(articles=articles, latency_ms=latency_ms, feeds=feeds,
                            naive_limit=naive_limit, workers=workers, cold_start=cold_start,
                            query_articles=query_articles, keep_dir=keep,
-                           prefect_api_url=prefect_api_url)
+                           prefect_api_url=prefect_api_url, dask=dask)
     report = run_bench(options, note=lambda m: err.print(m, markup=False, highlight=False))
     if json_out:
         out.file.write(json.dumps(report, default=str) + "\n")
