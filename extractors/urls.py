@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from courlan import normalize_url
 
-SKIPPED_SCHEMES = ("javascript", "data", "file", "mailto", "ftp", "tel", "about")
 CONTROL_CHAR_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -18,10 +17,6 @@ def canonical_url(url: str) -> str:
         return normalize_url(url, strict=False, trailing_slash=True)
     except (ValueError, AttributeError):
         return url
-
-
-def scheme_of(url: str) -> str:
-    return urlsplit(url.strip()).scheme.lower()
 
 
 def is_fetchable(url: str) -> bool:

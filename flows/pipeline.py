@@ -11,7 +11,6 @@ import contextlib
 import multiprocessing
 import os
 import threading
-import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -353,7 +352,3 @@ def skipped_result(feed: Feed, stored: StoredFeed, now: datetime) -> FeedResult:
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def elapsed(started: float) -> float:
-    return round(time.monotonic() - started, 2)
