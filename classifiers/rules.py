@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from classifiers._alternation import compile_alternation, padded, word_matches
 from classifiers.base import TOPICS
 from extractors.types import Classification, Evidence, TextItem
 
@@ -91,14 +92,14 @@ class _Matcher:
     cs: _Part | None
     ci: _Part | None
 
-    def matches(self, text: str, low: str, lo: int, hi: int) -> list[tuple[int, int, float, bool]]:
-        """Non-overlapping (start, end, weight, ambiguous) matches in text[lo:hi]."""
+    def matches(self, fs: "_FieldScan") -> list[tuple[int, int, float, bool]]:
+        """Non-overlapping (start, end, weight, ambiguous) matches in the field's scanned span."""
         out: list[tuple[int, int, float, bool]] = []
-        for part, s in ((self.cs, text), (self.ci, low)):
+        lo, hi = fs.lo, fs.hi
+        for part, s, ps in ((self.cs, fs.src, fs.psrc), (self.ci, fs.low, fs.plow)):
             if part is None:
                 continue
-            for m in part.regex.finditer(s, lo, hi):
-                start = m.start()
+            for start, _end in word_matches(part.regex, ps, lo, hi):
                 for rx, w, amb in part.anchored:
                     m2 = rx.match(s, start, hi)
                     if m2 is not None:
@@ -157,7 +158,7 @@ def _build_part(entries: list[tuple[str, float, bool]], case_sensitive: bool) ->
     # Longer patterns first: at one position the first alternative that matches wins.
     entries = sorted(entries, key=lambda e: -len(e[0]))
     pats = [p if case_sensitive else _lower_pattern(p) for p, _w, _a in entries]
-    regex = re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in pats) + r")(?!\w)")
+    regex = compile_alternation(pats)
     anchored = tuple(
         (re.compile(f"(?:{p})(?!\\w)"), w, a) for p, (_p, w, a) in zip(pats, entries)
     )
@@ -204,7 +205,7 @@ def _compile_plain(spec: Any, where: str) -> re.Pattern[str] | None:
     if not cs:
         patterns = [_lower_pattern(p) for p in patterns]
     try:
-        return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)")
+        return compile_alternation(patterns)
     except re.error as exc:
         raise LexiconError(f"{where}: bad pattern: {exc}") from None
 
@@ -400,6 +401,8 @@ class _FieldScan:
     text: str  # the field as given (evidence terms are cut from it)
     src: str  # text[:hi] with markup blanked out
     low: str  # lowered(src)
+    psrc: str  # padded(src), padded(low): what the alternations search
+    plow: str
     lo: int
     hi: int
     place: Any  # pos -> (place weight, is_body)
@@ -443,7 +446,7 @@ class RuleClassifier:
         out: list[_Hit],
         exclude: bool = False,
     ) -> None:
-        found = matcher.matches(fs.src, fs.low, fs.lo, fs.hi)
+        found = matcher.matches(fs)
         if not found:
             return
         spans = self._excluded_spans(fs) if exclude else None
@@ -532,7 +535,7 @@ class RuleClassifier:
         if fs.excluded is None:
             spans: list[tuple[int, int]] = []
             for rx, cs in self.lexicon.work_exclude:
-                spans += [m.span() for m in rx.finditer(fs.src if cs else fs.low, fs.lo, fs.hi)]
+                spans += word_matches(rx, fs.psrc if cs else fs.plow, fs.lo, fs.hi)
             fs.excluded = spans
         return fs.excluded
 
@@ -573,7 +576,9 @@ class RuleClassifier:
                 src = s if hi == len(s) else s[:hi]
                 if "<" in src:
                     src = _mask_markup(src)
-                fields.append(_FieldScan(field, s, src, lowered(src), lo, hi, place))
+                low = lowered(src)
+                fields.append(_FieldScan(field, s, src, low, padded(src), padded(low), lo, hi,
+                                         place))
 
         ai_hits: list[_Hit] = []
         work_hits: list[_Hit] = []
@@ -586,7 +591,8 @@ class RuleClassifier:
 
         if ai_hits and lex.ai_ambiguous_if is not None and all(h.ambiguous for h in ai_hits):
             # Only a bare "AI": drop it when the item speaks of Air India & co.
-            if any(lex.ai_ambiguous_if.search(fs.src, fs.lo, fs.hi) for fs in fields):
+            rx = lex.ai_ambiguous_if
+            if any(next(word_matches(rx, fs.psrc, fs.lo, fs.hi), None) for fs in fields):
                 ai_hits = []
 
         # -- signal scores
