@@ -58,6 +58,7 @@ class Response:
     body: bytes
     elapsed_s: float
     fetched_at: datetime
+    gzip_body: bytes | None = None  # the gzip-encoded body as received, when it was one
 
     @property
     def content_type(self) -> str | None:
@@ -246,14 +247,14 @@ class Fetcher:
                         _raise_for_status(resp, current)
                         if html_only:
                             _require_html(resp, current)
-                        body = await _read_capped(resp, cap, current)
+                        body, gzip_body = await _read_capped(resp, cap, current)
                         if html_only:
                             _require_not_binary(body, current, resp.status_code)
                         return Response(
                             url=url, final_url=str(httpx.URL(current)), status=resp.status_code,
                             headers={k.lower(): v for k, v in resp.headers.items()}, body=body,
                             elapsed_s=time.monotonic() - started,
-                            fetched_at=datetime.now(timezone.utc),
+                            fetched_at=datetime.now(timezone.utc), gzip_body=gzip_body,
                         )
         raise HardFetchError(f"more than {self.settings.max_redirects} redirects", url)
 
@@ -315,9 +316,10 @@ def _require_not_binary(body: bytes, url: str, status: int) -> None:
             raise NotHTMLError(f"not an HTML page ({what} content)", url, status)
 
 
-async def _read_capped(resp: httpx.Response, cap: int, url: str) -> bytes:
-    """The body, decompressed as it streams in; never more than cap bytes are held, even for
-    a small compressed body that expands enormously (a gzip bomb)."""
+async def _read_capped(resp: httpx.Response, cap: int, url: str) -> tuple[bytes, bytes | None]:
+    """(body, gzip body): the body decompressed as it streams in, never more than cap bytes
+    held even for a small compressed body that expands enormously (a gzip bomb); and, when
+    the server sent one complete gzip stream, those bytes as received (for the archive)."""
     encoding = resp.headers.get("content-encoding", "identity").strip().lower()
     declared = resp.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap and encoding == "identity":
@@ -325,7 +327,8 @@ async def _read_capped(resp: httpx.Response, cap: int, url: str) -> bytes:
     decoder = _Decoder(encoding, cap, url)
     async for raw in resp.aiter_raw():
         decoder.feed(raw)
-    return decoder.finish()
+    body = decoder.finish()
+    return body, decoder.gzip_body()
 
 
 class _Decoder:
@@ -334,6 +337,7 @@ class _Decoder:
     def __init__(self, encoding: str, cap: int, url: str):
         self.cap, self.url = cap, url
         self.chunks: list[bytes] = []
+        self.raw_chunks: list[bytes] = []  # gzip only: the encoded bytes
         self.size = 0
         if encoding in ("identity", ""):
             self.zlib = None
@@ -350,6 +354,8 @@ class _Decoder:
         if self.zlib is None:
             self._keep(data)
             return
+        if self.encoding != "deflate":
+            self.raw_chunks.append(data)
         try:
             if self.encoding == "deflate" and not self.raw_deflate_checked:
                 self.raw_deflate_checked = True
@@ -377,6 +383,13 @@ class _Decoder:
             except zlib.error:
                 pass  # a truncated stream: keep what was decoded
         return b"".join(self.chunks)
+
+    def gzip_body(self) -> bytes | None:
+        """The gzip bytes as received, if they were exactly one complete gzip stream."""
+        z = self.zlib
+        if z is None or self.encoding == "deflate" or not z.eof or z.unused_data:
+            return None
+        return b"".join(self.raw_chunks)
 
 
 def parse_retry_after(value: str | None) -> float | None:

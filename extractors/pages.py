@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Sequence
+from typing import AsyncIterator, Sequence
 from urllib.parse import urlsplit
 
 from extractors.errors import FetchError
@@ -16,7 +16,8 @@ async def fetch_page(fetcher: Fetcher, item: FeedItem, trusted_host: str | None)
     resp = await fetcher.get(item.url, trusted_host=trusted_host, check_robots=True,
                              html_only=True, max_bytes=fetcher.settings.max_page_bytes)
     return Page(item=item, final_url=resp.final_url, http_status=resp.status, html=resp.body,
-                content_type=resp.content_type, fetched_at=resp.fetched_at)
+                content_type=resp.content_type, fetched_at=resp.fetched_at,
+                gzip_body=resp.gzip_body)
 
 
 async def fetch_pages(fetcher: Fetcher, items: Sequence[FeedItem],
@@ -25,22 +26,51 @@ async def fetch_pages(fetcher: Fetcher, items: Sequence[FeedItem],
 
     feed_hosts maps a feed name to its host: a link may be non-public only on that host.
     """
-
-    async def one(item: FeedItem):
-        try:
-            return await fetch_page(fetcher, item, feed_hosts.get(item.feed, ""))
-        except FetchError as exc:
-            return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
-                    "stage": "fetch", "kind": exc.kind, "reason": exc.reason, "error": str(exc)}
-        except Exception as exc:  # one broken page never fails the batch; retried next run
-            return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
-                    "stage": "fetch", "kind": "transient", "reason": "unexpected",
-                    "error": f"unexpected error: {type(exc).__name__}: {exc}"[:500]}
-
-    results = await asyncio.gather(*(one(item) for item in items))
+    results = await asyncio.gather(*(_fetch_or_error(fetcher, item, feed_hosts)
+                                     for item in items))
     pages = [r for r in results if isinstance(r, Page)]
     errors = [r for r in results if isinstance(r, dict)]
     return pages, errors
+
+
+async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
+                            feed_hosts: dict[str, str], size: int
+                            ) -> AsyncIterator[tuple[list[Page], list[dict]]]:
+    """Fetch many pages at once, as fetch_pages does, but hand them on in chunks of `size`
+    pages as they arrive (with the errors met so far), so that extraction can start before
+    the slowest page of a batch is in."""
+    tasks = [asyncio.ensure_future(_fetch_or_error(fetcher, item, feed_hosts))
+             for item in items]
+    pages: list[Page] = []
+    errors: list[dict] = []
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            result = await next_done
+            if isinstance(result, Page):
+                pages.append(result)
+            else:
+                errors.append(result)
+            if len(pages) >= size:
+                yield pages, errors
+                pages, errors = [], []
+        if pages or errors:
+            yield pages, errors
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def _fetch_or_error(fetcher: Fetcher, item: FeedItem,
+                          feed_hosts: dict[str, str]) -> Page | dict:
+    try:
+        return await fetch_page(fetcher, item, feed_hosts.get(item.feed, ""))
+    except FetchError as exc:
+        return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
+                "stage": "fetch", "kind": exc.kind, "reason": exc.reason, "error": str(exc)}
+    except Exception as exc:  # one broken page never fails the batch; retried next run
+        return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
+                "stage": "fetch", "kind": "transient", "reason": "unexpected",
+                "error": f"unexpected error: {type(exc).__name__}: {exc}"[:500]}
 
 
 def host_of(url: str) -> str:

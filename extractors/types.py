@@ -92,6 +92,9 @@ class Page:
     content_type: str | None
     fetched_at: datetime
     archive_path: str | None = None  # "<warc file>#<offset>" once archived
+    # The body as it came over the wire when the server gzip-encoded it (the archive keeps
+    # these bytes instead of compressing `html` again); dropped once archived.
+    gzip_body: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_pages
 from extractors.feeds import fetch_feed, parse_feed
 from extractors.health import after_failure, after_success
 from extractors.http import Fetcher
-from extractors.pages import fetch_pages, host_of
+from extractors.pages import fetch_page_chunks, host_of
 from extractors.settings import FetchSettings
 from extractors.testhooks import pause_point
 from extractors.types import Article, Classification, Feed, FeedFetch, FeedItem, Page, TextItem
@@ -91,7 +91,7 @@ def make_pool(workers: int) -> ProcessPoolExecutor:
     """Extraction processes, started from a clean fork server (never fork a threaded process),
     warmed up at once so that start-up overlaps with fetching the feeds."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["extractors.extract", "classifiers.base", "flows.pipeline"])
+    ctx.set_forkserver_preload(["flows.worker_preload"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     for _ in range(workers):
         pool.submit(warm_up_worker)
@@ -237,12 +237,24 @@ async def process_batch(rt: Runtime, items: Sequence[FeedItem],
                         settle: Callable[[Article], Article | None] | None = None) -> BatchResult:
     """Fetch, archive, extract, classify and load one batch of new items.
 
+    Pages go on to the extraction workers in small chunks as they arrive; the batch is
+    loaded in one transaction once all of it is extracted.
+
     settle: when given, each extracted article goes through it before loading and is dropped
     when it returns None (a backfill settles dates and keeps only its date range)."""
-    pages, errors = await fetch_pages(rt.fetcher, items, rt.feed_hosts)
-    pages = await asyncio.to_thread(rt.archive.write, pages)
-    articles, classifications, extract_errors = await _extract_in_pool(rt, pages)
-    errors += extract_errors
+    errors: list[dict] = []
+    extracting: list[asyncio.Task] = []
+    async for pages, fetch_errors in fetch_page_chunks(rt.fetcher, items, rt.feed_hosts,
+                                                       chunk_size(rt)):
+        errors += fetch_errors
+        if pages:
+            pages = await asyncio.to_thread(rt.archive.write, pages)
+            extracting.append(asyncio.ensure_future(_extract_chunk(rt, pages)))
+    articles, classifications = [], []
+    for chunk_articles, chunk_classifications, chunk_errors in await asyncio.gather(*extracting):
+        articles += chunk_articles
+        classifications += chunk_classifications
+        errors += chunk_errors
     dropped = 0
     if settle is not None:
         settled = [s for s in map(settle, articles) if s is not None]
@@ -257,32 +269,26 @@ async def process_batch(rt: Runtime, items: Sequence[FeedItem],
     return BatchResult(len(items), new, ai_work, tuple(errors), dropped)
 
 
-async def _extract_in_pool(rt: Runtime, pages: list[Page]):
-    if not pages:
-        return [], [], []
-    size = max(1, -(-len(pages) // rt.workers))
-    chunks = [pages[i:i + size] for i in range(0, len(pages), size)]
-    if rt.remote_extract is not None:
-        results = await asyncio.gather(*(rt.remote_extract(chunk) for chunk in chunks),
-                                       return_exceptions=True)
-    else:
+def chunk_size(rt: Runtime) -> int:
+    """Pages per extraction call: a quarter of a batch per worker (25 for batches of 100 on
+    2 workers), so that workers start on a batch while the rest of it is still arriving."""
+    return max(5, -(-rt.batch_size // (2 * rt.workers)))
+
+
+async def _extract_chunk(rt: Runtime, pages: list[Page]
+                         ) -> tuple[list[Article], list[Classification], list[dict]]:
+    """Extract and classify a chunk of pages in the pool (or on Dask). A crashed worker fails
+    its chunk, never the run: its pages come back as transient errors."""
+    try:
+        if rt.remote_extract is not None:
+            return await rt.remote_extract(pages)
         if isinstance(rt.pool, LazyPool):
             await rt.pool.ready()
         loop = asyncio.get_running_loop()
-        results = await asyncio.gather(*(
-            loop.run_in_executor(rt.pool, extract_and_classify, chunk, rt.classifier_name,
-                                 rt.extract)
-            for chunk in chunks), return_exceptions=True)
-    articles, classifications, errors = [], [], []
-    for chunk, result in zip(chunks, results):
-        if isinstance(result, BaseException):  # a crashed worker fails its chunk, not the run
-            errors += [_chunk_error(p, result) for p in chunk]
-            continue
-        a, c, e = result
-        articles += a
-        classifications += c
-        errors += e
-    return articles, classifications, errors
+        return await loop.run_in_executor(rt.pool, extract_and_classify, pages,
+                                          rt.classifier_name, rt.extract)
+    except Exception as exc:
+        return [], [], [_chunk_error(p, exc) for p in pages]
 
 
 def _chunk_error(page: Page, exc: BaseException) -> dict:

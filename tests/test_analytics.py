@@ -178,6 +178,18 @@ def test_reloading_a_batch_changes_no_cluster(warehouse, tmp_path):
     assert rows(db, "SELECT * FROM article_clusters ORDER BY article_id") == before
 
 
+def test_lsh_shape_and_permutations_are_datasketchs():
+    from datasketch import MinHash, MinHashLSH
+
+    from warehouse.clusters import NUM_PERM, SEED, THRESHOLD, _permutations, lsh_shape
+
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert lsh_shape() == (lsh.b, lsh.r)
+    a, b = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+    assert np.array_equal(_permutations()[0], a) and np.array_equal(_permutations()[1], b)
+    assert _permutations()[0].dtype == np.uint32
+
+
 def test_batch_minhash_equals_datasketch():
     from warehouse.clusters import shingles, signature_of, signatures
 

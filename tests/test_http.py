@@ -163,3 +163,40 @@ def test_parse_retry_after():
     assert parse_retry_after("120") == 120
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_gzip_page_is_archived_as_received_and_reads_back_decoded(tmp_path):
+    from datetime import datetime, timezone
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from extractors.archive import WarcArchive, read_archived
+    from extractors.pages import fetch_page
+    from extractors.types import FeedItem
+
+    html = b"<html><body><p>" + b"Workers and AI tools. " * 500 + b"</p></body></html>"
+    wire = gzip.compress(html)
+    routes = {"/gz.html": ok(wire, **{"Content-Encoding": "gzip", "Content-Type": "text/html"}),
+              "/plain.html": ok(html, **{"Content-Type": "text/html"}),
+              "/robots.txt": ok(b"User-agent: *\nAllow: /\n", **{"Content-Type": "text/plain"})}
+
+    async def go(srv):
+        async with Fetcher(FAST) as f:
+            items = [FeedItem("f", "o", srv.url(p), srv.url(p), None, "t")
+                     for p in ("/gz.html", "/plain.html")]
+            return [await fetch_page(f, item, "127.0.0.1") for item in items]
+
+    with RouteServer(routes) as srv:
+        gz_page, plain_page = asyncio.run(go(srv))
+    assert gz_page.html == html and gz_page.gzip_body == wire
+    assert plain_page.html == html and plain_page.gzip_body is None
+    archived = WarcArchive(tmp_path, "run").write([gz_page, plain_page])
+    assert all(p.gzip_body is None and p.archive_path for p in archived)  # not sent on
+    for page in archived:
+        assert read_archived(tmp_path, page.archive_path) == (page.final_url, html)
+    rel, _, offset = archived[0].archive_path.rpartition("#")
+    with open(tmp_path / rel, "rb") as fh:
+        fh.seek(int(offset))
+        record = next(iter(ArchiveIterator(fh)))
+        assert record.http_headers.get_header("Content-Encoding") == "gzip"
+        assert record.raw_stream.read() == wire  # the bytes as they came over the wire

@@ -65,21 +65,24 @@ class Assignment:
     founded: bool
 
 
-@lru_cache(maxsize=1)
-def lsh_shape() -> tuple[int, int]:
-    """(bands, rows per band) that datasketch picks for THRESHOLD and NUM_PERM."""
-    from datasketch import MinHashLSH  # imported late: it takes half a second
+# What datasketch's MinHashLSH picks for THRESHOLD and NUM_PERM (its false positive and
+# negative weights, integrated with scipy); tests check that it still does. Importing
+# datasketch (and scipy) here would cost the ingest 0.5 s and ~45 MB.
+LSH_BANDS, LSH_ROWS = 14, 4
 
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return lsh.b, lsh.r
+
+def lsh_shape() -> tuple[int, int]:
+    """(bands, rows per band) of the LSH index."""
+    return LSH_BANDS, LSH_ROWS
 
 
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=shingle_hash).permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch MinHash's affine32 permutations for SEED, made the way it makes them."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 _M1, _M2, _MASK = 0x9E3779B1, 0x85EBCA77, 0xFFFFFFFF
