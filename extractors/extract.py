@@ -14,7 +14,7 @@ from functools import lru_cache
 import trafilatura
 
 from extractors.errors import ExtractionError
-from extractors.feeds import CONTROL_RE, clean_text, plausible_date
+from extractors.text import CONTROL_RE, clean_text, plausible_date
 from extractors.types import Article, Page
 
 MAX_TEXT_CHARS = 200_000

@@ -8,21 +8,18 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import feedparser
 
 from extractors.errors import FeedParseError, FetchError
 from extractors.http import Fetcher
+from extractors.text import clean_text, plausible_date
 from extractors.types import Feed, FeedFetch, FeedItem, FeedState
 from extractors.urls import canonical_url, is_fetchable
 
 TAG_RE = re.compile(r"<[^>]+>")
-SPACE_RE = re.compile(r"\s+")
-# C0 and C1 control characters, lone surrogates and non-characters: never stored (they break
-# CSV/JSON exports and Arrow's UTF-8 encoding).
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # numeric character references feedparser would crash on: surrogates, beyond U+10FFFF
 CHARREF_RE = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+)")
 # entity declarations in the prolog; only short plain values are kept (no nesting, no
@@ -30,7 +27,6 @@ CHARREF_RE = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+)")
 ROOT_RE = re.compile(rb"<[A-Za-z_]")
 ENTITY_DECL_RE = re.compile(rb"""<!ENTITY\s+(%\s*)?[^\s>]+\s+("[^"]*"|'[^']*'|[^>]*)\s*>""")
 SAFE_ENTITY_VALUE_RE = re.compile(rb"""^(?:"(?:&\#\w+;|[^&%"]{0,64})"|'(?:&\#\w+;|[^&%']{0,64})')$""")
-EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 MAX_TITLE = 1000
 MAX_SUMMARY = 5000
 
@@ -212,22 +208,5 @@ def entry_date(entry) -> datetime | None:
     return None
 
 
-def plausible_date(value: datetime | None) -> datetime | None:
-    """Dates before 1995 or after tomorrow are not trusted: unknown instead."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    if value < EARLIEST or value > datetime.now(timezone.utc) + timedelta(days=1):
-        return None
-    return value
-
-
 def html_to_text(value: str) -> str:
     return html.unescape(TAG_RE.sub(" ", value or ""))
-
-
-def clean_text(value: str, limit: int) -> str:
-    """One line of plain text: control characters removed, whitespace collapsed, capped."""
-    value = SPACE_RE.sub(" ", CONTROL_RE.sub("", value or "")).strip()
-    return value[:limit]

@@ -23,7 +23,7 @@ from lxml import etree
 from protego import Protego
 
 from extractors.errors import FetchError, WorkwatchError
-from extractors.feeds import clean_text, plausible_date
+from extractors.text import clean_text, plausible_date
 from extractors.http import Fetcher
 from extractors.urls import canonical_url, is_fetchable
 

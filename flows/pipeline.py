@@ -18,17 +18,16 @@ from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
-from classifiers.base import get_classifier
 from extractors.archive import WarcArchive
 from extractors.errors import FeedParseError
-from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_pages
+from extractors.extract import DEFAULT_EXTRACT, ExtractSettings
 from extractors.feeds import fetch_feed, parse_feed
 from extractors.health import after_failure, after_success
 from extractors.http import Fetcher
 from extractors.pages import fetch_page_chunks, host_of
 from extractors.settings import FetchSettings
-from extractors.testhooks import pause_point
-from extractors.types import Article, Classification, Feed, FeedFetch, FeedItem, Page, TextItem
+from extractors.types import Article, Classification, Feed, FeedFetch, FeedItem, Page
+from flows.extraction import extract_and_classify, warm_up_worker
 from flows.progress import reporter
 from warehouse.db import read_connection, write_connection
 from warehouse.load import known_article_ids, load_batch
@@ -152,14 +151,6 @@ def start_pool(rt: "Runtime") -> None:
         rt.pool.start()
 
 
-def warm_up_worker() -> None:
-    """Load the language model and the classifier's lexicon in a worker process."""
-    from extractors.extract import detect_language
-
-    detect_language("warm up the language identifier with a sentence " * 3, None, None)
-    get_classifier("rules").classify([TextItem("warm-up", "AI and jobs", "", "")])
-
-
 @contextlib.asynccontextmanager
 async def open_runtime(run_id: str, db_path: Path, data_dir: Path, settings: FetchSettings,
                        workers: int | None = None, batch_size: int = 100,
@@ -220,17 +211,6 @@ def spread_by_host(items: Sequence[FeedItem]) -> list[FeedItem]:
         by_host.setdefault(urlsplit(item.url).netloc.lower(), []).append(item)
     queues = list(by_host.values())
     return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
-
-
-def extract_and_classify(pages: list[Page], classifier_name: str, settings: ExtractSettings
-                         ) -> tuple[list[Article], list[Classification], list[dict]]:
-    """Worker-process function: extract a chunk of pages and classify the articles."""
-    pause_point("extract")  # crash tests only (extractors/testhooks.py)
-    articles, errors = extract_pages(pages, settings)
-    classifier = get_classifier(classifier_name)
-    classifications = classifier.classify(
-        [TextItem(a.article_id, a.title, a.summary, a.text) for a in articles])
-    return articles, classifications, errors
 
 
 async def process_batch(rt: Runtime, items: Sequence[FeedItem],

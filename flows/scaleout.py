@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
 from flows import pipeline
+from flows.extraction import extract_and_classify
 from flows.pipeline import Runtime
 
 DASK_ENV = "WORKWATCH_DASK_ADDRESS"
@@ -24,7 +25,7 @@ DASK_ENV = "WORKWATCH_DASK_ADDRESS"
 @task(name="extract-classify-chunk", cache_policy=NO_CACHE, persist_result=False, retries=1)
 def extract_chunk_task(pages: list, classifier_name: str, settings) -> tuple:
     """Runs on a Dask worker: extract a chunk of pages and classify the articles."""
-    return pipeline.extract_and_classify(pages, classifier_name, settings)
+    return extract_and_classify(pages, classifier_name, settings)
 
 
 def dask_task_runner(address: str, workers: int | None = None):

@@ -5,6 +5,6 @@ lexicon here, before any worker is forked, lets every worker share those pages w
 server (copy-on-write) instead of loading its own copy, and a new worker starts ready.
 """
 
-from flows.pipeline import warm_up_worker
+from flows.extraction import warm_up_worker
 
 warm_up_worker()
