@@ -1,7 +1,8 @@
--- The configured feeds (registered as `config_feeds`): new ones added, details refreshed,
+-- The configured feeds ($feeds: a list of structs): new ones added, details refreshed,
 -- state (validators, error score) kept. Feeds no longer configured stay, disabled.
 INSERT INTO feeds (name, url, outlet, language, enabled)
-SELECT name, url, outlet, language, enabled FROM config_feeds
+SELECT f.name, f.url, f.outlet, f.language, f.enabled
+FROM (SELECT unnest($feeds) AS f) config_feeds
 ON CONFLICT (name) DO UPDATE SET
     url = excluded.url, outlet = excluded.outlet, language = excluded.language,
     enabled = excluded.enabled,
