@@ -200,3 +200,54 @@ def test_gzip_page_is_archived_as_received_and_reads_back_decoded(tmp_path):
         record = next(iter(ArchiveIterator(fh)))
         assert record.http_headers.get_header("Content-Encoding") == "gzip"
         assert record.raw_stream.read() == wire  # the bytes as they came over the wire
+
+
+def test_page_chunks_hand_on_every_page_and_error_in_chunks():
+    from extractors.pages import fetch_page_chunks
+    from extractors.types import FeedItem
+
+    routes = {f"/p{i}.html": ok(f"<html><p>page {i}</p></html>".encode(),
+                                **{"Content-Type": "text/html"}) for i in range(7)}
+    routes["/robots.txt"] = ok(b"User-agent: *\nDisallow: /p6\n", **{"Content-Type": "text/plain"})
+
+    async def go(srv):
+        items = [FeedItem("f", "o", srv.url(f"/p{i}.html"), srv.url(f"/p{i}.html"), None, "t")
+                 for i in list(range(7)) + [9]]  # p6: robots; p9: 404
+        async with Fetcher(FAST) as f:
+            return [chunk async for chunk in fetch_page_chunks(f, items, {"f": "127.0.0.1"}, 3)]
+
+    with RouteServer(routes) as srv:
+        chunks = asyncio.run(go(srv))
+    sizes = [len(pages) for pages, _errors in chunks]
+    assert sizes == [3, 3]  # six pages in chunks of three, in the order they arrived
+    pages = sorted(p.item.url.rsplit("/", 1)[1] for c, _e in chunks for p in c)
+    assert pages == [f"p{i}.html" for i in range(6)]
+    errors = sorted(e["reason"] for _p, errs in chunks for e in errs)
+    assert errors == ["http_error", "robots"]
+
+
+def test_archive_written_from_many_threads_keeps_every_record_at_its_offset(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import datetime, timezone
+
+    from extractors.archive import WarcArchive, read_archived
+    from extractors.types import FeedItem, Page
+
+    now = datetime.now(timezone.utc)
+    archive = WarcArchive(tmp_path, "run")
+
+    def pages(batch):
+        out = []
+        for i in range(20):
+            url = f"http://127.0.0.1/{batch}/{i}.html"
+            html = f"<html><p>batch {batch} page {i}</p>{'x' * 5000 * (i % 3)}</html>".encode()
+            out.append(Page(FeedItem("f", "o", url, url, None, "t"), url, 200, html,
+                            "text/html", now, gzip_body=gzip.compress(html) if i % 2 else None))
+        return out
+
+    with ThreadPoolExecutor(8) as pool:
+        written = [p for batch in pool.map(archive.write, (pages(b) for b in range(8)))
+                   for p in batch]
+    assert len({p.archive_path for p in written}) == 160
+    for page in written:
+        assert read_archived(tmp_path, page.archive_path) == (page.final_url, page.html)
