@@ -72,6 +72,8 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
                                          batch_size) as rt:
             rt.trust_feeds(feeds)
             use_task_runner_for_extraction(rt)
+            if pipeline.news_likely(due, stored, now):
+                pipeline.start_pool(rt)
             reporter().start("feeds", len(due))
             # quote(): Prefect need not walk live objects and long lists
             outcomes = await fetch_feeds_task(quote(rt), quote(due), quote(stored))

@@ -13,7 +13,7 @@ import os
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
@@ -143,6 +143,21 @@ class LazyPool(Executor):
             self._thread.join()
         if self._pool is not None:
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+NEWS_LIKELY_AFTER = timedelta(hours=1)
+
+
+def news_likely(feeds: Sequence[Feed], stored: dict[str, StoredFeed], now: datetime) -> bool:
+    """Whether some of these feeds very likely have new items: never fetched successfully, or
+    not for an hour. Then the run starts its extraction pool at once instead of on the first
+    new feed body (~0.3 s earlier); a run right after another, whose feeds answer 304, still
+    never starts it."""
+    for feed in feeds:
+        last_ok = stored[feed.name].last_ok_at if feed.name in stored else None
+        if last_ok is None or now - last_ok.replace(tzinfo=timezone.utc) > NEWS_LIKELY_AFTER:
+            return True
+    return False
 
 
 def start_pool(rt: "Runtime") -> None:

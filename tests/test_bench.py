@@ -171,3 +171,26 @@ def test_fetcher_keeps_one_client_per_origin_and_caps_them():
     clients, again = asyncio.run(run())
     assert clients == MAX_CLIENTS
     assert all(r.status == 200 and r.body == b"ok" for r in again)
+
+
+def test_pool_starts_early_only_when_news_is_likely():
+    from datetime import timedelta
+
+    from extractors.types import Feed, FeedState
+    from flows.pipeline import news_likely
+    from warehouse.runs import StoredFeed
+
+    now = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
+    feeds = [Feed(name="a", url="http://127.0.0.1/a.xml", outlet="A"),
+             Feed(name="b", url="http://127.0.0.1/b.xml", outlet="B")]
+
+    def stored(minutes_ago):
+        return {f.name: StoredFeed(f.name, FeedState(), None,
+                                   (now - timedelta(minutes=m)).replace(tzinfo=None)
+                                   if m is not None else None)
+                for f, m in zip(feeds, minutes_ago)}
+
+    assert news_likely(feeds, {}, now)  # never fetched
+    assert news_likely(feeds, stored([5, None]), now)  # one never fetched successfully
+    assert news_likely(feeds, stored([5, 24 * 60]), now)  # one last fetched yesterday
+    assert not news_likely(feeds, stored([5, 10]), now)  # a run right after another

@@ -20,6 +20,7 @@ class StoredFeed:
     name: str
     state: FeedState
     next_check_at: datetime | None
+    last_ok_at: datetime | None = None  # naive UTC, as stored
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,9 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts:
 def stored_feeds(con: duckdb.DuckDBPyConnection) -> dict[str, StoredFeed]:
     rows = con.execute(
         "SELECT name, etag, last_modified, body_hash, error_score, consecutive_failures, "
-        "next_check_at FROM feeds").fetchall()
-    return {r[0]: StoredFeed(r[0], FeedState(r[1], r[2], r[3], r[4] or 0.0, r[5] or 0), r[6])
-            for r in rows}
+        "next_check_at, last_ok_at FROM feeds").fetchall()
+    return {r[0]: StoredFeed(r[0], FeedState(r[1], r[2], r[3], r[4] or 0.0, r[5] or 0), r[6],
+                             r[7]) for r in rows}
 
 
 FETCH_FIELDS = [("run_id", pa.string()), ("feed", pa.string()), ("url", pa.string()),
