@@ -239,14 +239,21 @@ async def process_batch(rt: Runtime, items: Sequence[FeedItem],
     when it returns None (a backfill settles dates and keeps only its date range)."""
     errors: list[dict] = []
     extracting: list[asyncio.Task] = []
-    async for pages, fetch_errors in fetch_page_chunks(rt.fetcher, items, rt.feed_hosts,
-                                                       chunk_size(rt)):
-        errors += fetch_errors
-        if pages:
-            pages = await asyncio.to_thread(rt.archive.write, pages)
-            extracting.append(asyncio.ensure_future(_extract_chunk(rt, pages)))
+    chunks = fetch_page_chunks(rt.fetcher, items, rt.feed_hosts, chunk_size(rt))
+    try:
+        async with contextlib.aclosing(chunks):  # on an error, stop the page fetches at once
+            async for pages, fetch_errors in chunks:
+                errors += fetch_errors
+                if pages:
+                    pages = await asyncio.to_thread(rt.archive.write, pages)
+                    extracting.append(asyncio.ensure_future(_extract_chunk(rt, pages)))
+        extracted = await asyncio.gather(*extracting)
+    except BaseException:  # the archive failed (disk full?) or the run is cancelled
+        for task in extracting:
+            task.cancel()
+        raise
     articles, classifications = [], []
-    for chunk_articles, chunk_classifications, chunk_errors in await asyncio.gather(*extracting):
+    for chunk_articles, chunk_classifications, chunk_errors in extracted:
         articles += chunk_articles
         classifications += chunk_classifications
         errors += chunk_errors

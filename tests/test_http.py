@@ -251,3 +251,54 @@ def test_archive_written_from_many_threads_keeps_every_record_at_its_offset(tmp_
     assert len({p.archive_path for p in written}) == 160
     for page in written:
         assert read_archived(tmp_path, page.archive_path) == (page.final_url, page.html)
+
+
+def test_a_failing_archive_fails_the_batch_and_stops_its_fetches_and_extractions(tmp_path):
+    """Disk full while archiving: the batch raises at once, and the page fetches and
+    extractions it started are cancelled, not left running behind it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from extractors.types import FeedItem
+    from flows import pipeline
+
+    release = threading.Event()
+
+    def slow(req):
+        release.wait(5)
+        return 200, {"Content-Type": "text/html"}, b"<html><p>late</p></html>"
+
+    routes = {f"/p{i}.html": ok(f"<html><p>page {i}</p></html>".encode(),
+                                **{"Content-Type": "text/html"}) for i in range(10)}
+    routes.update({f"/s{i}.html": slow for i in range(10)})
+    routes["/robots.txt"] = ok(b"User-agent: *\nAllow: /\n", **{"Content-Type": "text/plain"})
+
+    class FullDisk:
+        calls = 0
+
+        def write(self, pages):
+            FullDisk.calls += 1
+            if FullDisk.calls == 2:
+                raise OSError(28, "No space left on device")
+            return pages
+
+    async def go(srv):
+        paths = [f"/p{i}.html" for i in range(10)] + [f"/s{i}.html" for i in range(10)]
+        items = [FeedItem("f", "o", srv.url(p), srv.url(p), None, "t") for p in paths]
+        settings = FetchSettings(per_host_delay_s=0.0, per_host_concurrency=20, retries=0)
+        async with Fetcher(settings) as f:
+            rt = pipeline.Runtime(run_id="r", db_path=tmp_path / "w.duckdb", data_dir=tmp_path,
+                                  fetcher=f, pool=ThreadPoolExecutor(2), archive=FullDisk(),
+                                  batch_size=20, workers=2)
+            rt.feed_hosts = {"f": "127.0.0.1"}
+            with pytest.raises(OSError, match="No space"):
+                await pipeline.process_batch(rt, items)
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            left_running = [t for t in others if not t.done() and not t.cancelling()]
+            release.set()
+            rt.pool.shutdown()
+            return left_running
+
+    with RouteServer(routes) as srv:
+        assert asyncio.run(go(srv)) == []
+    assert FullDisk.calls == 2
