@@ -117,7 +117,7 @@ def _expand_leading(p: str) -> list[str] | None:
     """``(?:a|b)rest`` -> [a+rest, b+rest]; ``(?:a)?rest`` -> [a+rest, rest];
     ``[xy]rest`` -> [x+rest, y+rest]; None for anything else."""
     if p.startswith("(?:"):
-        close = _closing_paren(p, 0)
+        close = _closing_paren(p)
         if close is None:
             return None
         inner, rest = p[3:close], p[close + 1:]
@@ -139,8 +139,10 @@ def _expand_leading(p: str) -> list[str] | None:
     return None
 
 
-def _closing_paren(p: str, open_at: int) -> int | None:
-    depth, i, in_class = 0, open_at, False
+def _structure(p: str) -> Iterator[tuple[int, str, int]]:
+    """(index, character, depth after it) of each "(", ")" and "|" of a pattern, skipping
+    escaped characters and character classes."""
+    depth, i, in_class = 0, 0, False
     while i < len(p):
         c = p[i]
         if c == "\\":
@@ -150,36 +152,25 @@ def _closing_paren(p: str, open_at: int) -> int | None:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        elif c in "()|":
+            depth += 1 if c == "(" else -1 if c == ")" else 0
+            yield i, c, depth
         i += 1
-    return None
+
+
+def _closing_paren(p: str) -> int | None:
+    """Index of the ")" closing the group that opens `p`."""
+    return next((i for i, c, depth in _structure(p) if c == ")" and depth == 0), None)
 
 
 def _split_top_level(s: str) -> list[str] | None:
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(s):
-        c = s[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
+    """`s` split at its top-level "|" (None when its parentheses do not balance)."""
+    parts, start, depth = [], 0, 0
+    for i, c, depth in _structure(s):
+        if c == "|" and depth == 0:
             parts.append(s[start:i])
             start = i + 1
-        i += 1
-    if depth != 0 or in_class:
+    if depth != 0:
         return None
     parts.append(s[start:])
     return parts

@@ -20,25 +20,16 @@ async def fetch_page(fetcher: Fetcher, item: FeedItem, trusted_host: str | None)
                 gzip_body=resp.gzip_body)
 
 
-async def fetch_pages(fetcher: Fetcher, items: Sequence[FeedItem],
-                      feed_hosts: dict[str, str]) -> tuple[list[Page], list[dict]]:
-    """Fetch many pages at once (the fetcher's per-host gates keep it polite).
-
-    feed_hosts maps a feed name to its host: a link may be non-public only on that host.
-    """
-    results = await asyncio.gather(*(_fetch_or_error(fetcher, item, feed_hosts)
-                                     for item in items))
-    pages = [r for r in results if isinstance(r, Page)]
-    errors = [r for r in results if isinstance(r, dict)]
-    return pages, errors
-
-
 async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
                             feed_hosts: dict[str, str], size: int
                             ) -> AsyncIterator[tuple[list[Page], list[dict]]]:
-    """Fetch many pages at once, as fetch_pages does, but hand them on in chunks of `size`
-    pages as they arrive (with the errors met so far), so that extraction can start before
-    the slowest page of a batch is in."""
+    """Fetch many pages at once (the fetcher's per-host gates keep it polite) and hand them on
+    in chunks of `size` pages as they arrive, with the errors met so far, so that extraction
+    can start before the slowest page of a batch is in. A page that fails is an error record,
+    never an exception.
+
+    feed_hosts maps a feed name to its host: a link may be non-public only on that host.
+    """
     tasks = [asyncio.ensure_future(_fetch_or_error(fetcher, item, feed_hosts))
              for item in items]
     pages: list[Page] = []
