@@ -42,6 +42,14 @@ class ReplaySummary:
     new_articles: int
     ai_work: int
     seconds: float
+    bad_lines: int = 0  # not valid UTF-8 JSON objects of the expected shape: not loaded
+    bad_examples: tuple[str, ...] = ()  # the first few, as "line N: reason"
+
+
+MAX_BAD_EXAMPLES = 3
+TITLE_CHARS = 1000
+SUMMARY_CHARS = 20000
+_STRING_FIELDS = ("published", "feed_url", "title", "summary", "url")
 
 
 class ReplayFileError(WorkwatchError):
@@ -61,46 +69,94 @@ def outlet_of(host: str) -> str:
 
 
 def parse_published(value: str | None) -> datetime | None:
+    """A naive-UTC publication time; None when missing, unparseable or implausible (before
+    1995 or after tomorrow: a 9999-12-31 date once made `query trend --interval day` build
+    a 3-million-day series)."""
+    from extractors.text import plausible_date
+
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
+    try:
+        parsed = plausible_date(parsed)
+    except OverflowError:  # e.g. 9999-12-31T23:59-01:00 does not fit in UTC
+        return None
+    if parsed is None:
+        return None
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+class BadLine(ValueError):
+    """One replay line that cannot be loaded (counted and reported, never fatal)."""
+
+
+def record_of(raw: bytes | str) -> dict | None:
+    """The JSON object of one line; None for a blank line. Raises BadLine (with a short
+    reason) for invalid UTF-8, invalid or too deeply nested JSON, a non-object, or a field
+    of the wrong type."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadLine("not valid UTF-8") from None
+    if not raw.strip():
+        return None
+    try:
+        record = json.loads(raw)
+    except RecursionError:
+        raise BadLine("JSON nested too deeply") from None
+    except ValueError:
+        raise BadLine("not JSON") from None
+    if not isinstance(record, dict):
+        raise BadLine("not a JSON object")
+    for key in _STRING_FIELDS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise BadLine(f"{key!r} is a {type(value).__name__}, not a string")
+    return record
 
 
 def article_from_record(record: dict, loaded_at: datetime) -> Article | None:
     """One replay line as an Article; None when it has no usable URL."""
     from extractors.urls import canonical_url, is_fetchable
 
-    url = (record.get("url") or "").strip()
+    from extractors.text import CONTROL_RE, clean_text
+
+    url = (record.get("url") or "").strip()  # with a control character: not fetchable, skipped
     if not url or not is_fetchable(url):
         return None
     canonical = canonical_url(url)
-    host = urlsplit(record.get("feed_url") or url).hostname or ""
-    text = (record.get("summary") or "").strip()
+    try:
+        host = urlsplit(CONTROL_RE.sub("", record.get("feed_url") or "") or url).hostname or ""
+    except ValueError:  # e.g. an invalid IPv6 literal in the feed URL
+        host = ""
+    # Control characters (ESC/OSC sequences, lone surrogates) are removed at the boundary:
+    # stored raw, they reached analysts' terminals through `query stories` and `sql`.
+    text = clean_text(record.get("summary") or "", SUMMARY_CHARS)
     published = parse_published(record.get("published"))
     return Article(
         article_id=article_id_for(canonical), url=url, canonical_url=canonical, feed=host,
-        outlet=outlet_of(host), guid=None, title=(record.get("title") or "").strip(),
+        outlet=outlet_of(host), guid=None, title=clean_text(record.get("title") or "", TITLE_CHARS),
         summary=text, author=None, published_at=published,
         first_seen_at=published or loaded_at, language=None, text=text,
         word_count=len(text.split()),
         text_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), source="feed")
 
 
-def read_lines(path: Path, limit: int | None = None) -> Iterator[str]:
+def read_lines(path: Path, limit: int | None = None) -> Iterator[bytes]:
+    """The file's lines as bytes: each is decoded on its own, so one invalid line is counted
+    as bad instead of ending the replay."""
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with opener(path, "rb") as fh:
             for number, line in enumerate(fh, 1):
                 if limit is not None and number > limit:
                     return
                 yield line
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise ReplayFileError(f"{path}: cannot read ({exc})") from None
 
 
@@ -125,18 +181,22 @@ def chunks(lines: Iterator[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def articles_of(lines: Sequence[str], loaded_at: datetime, first_line: int = 1) -> list[Article]:
-    """The articles of a chunk of lines (blank lines and lines without a URL are skipped)."""
+def articles_of(lines: Sequence[bytes | str], loaded_at: datetime, first_line: int = 1,
+                bad: list[str] | None = None) -> list[Article]:
+    """The articles of a chunk of lines. Blank lines and lines without a usable URL are
+    skipped; a line that is not a valid record is skipped and, when `bad` is given, noted
+    there as "line N: reason" (without it, the first such line raises ReplayFileError)."""
     found = []
     for number, line in enumerate(lines, first_line):
-        if not line.strip():
-            continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise ReplayFileError(f"line {number}: not a JSON object") from None
-        if not isinstance(record, dict):
-            raise ReplayFileError(f"line {number}: not a JSON object")
+            record = record_of(line)
+        except BadLine as exc:
+            if bad is None:
+                raise ReplayFileError(f"line {number}: {exc}") from None
+            bad.append(f"line {number}: {exc}")
+            continue
+        if record is None:
+            continue
         article = article_from_record(record, loaded_at)
         if article is not None:
             found.append(article)
@@ -155,6 +215,8 @@ class PreparedBatch:
     classifications: list[Classification]
     signatures: Any  # numpy array (n x NUM_PERM) of the articles' MinHash signatures
     shingle_counts: Any
+    bad: int = 0  # lines that were not valid records
+    bad_examples: tuple[str, ...] = ()
 
 
 _skip_ids: frozenset[str] = frozenset()
@@ -165,17 +227,20 @@ def _init_worker(stored: frozenset[str]) -> None:
     _skip_ids = stored
 
 
-def prepare_batch(lines: list[str], loaded_at: datetime, first_line: int = 1,
+def prepare_batch(lines: list[bytes], loaded_at: datetime, first_line: int = 1,
                   classifier_name: str = "rules") -> PreparedBatch:
     """Worker-process function: parse, skip stored articles, classify, sign (MinHash)."""
     from classifiers.base import get_classifier
     from warehouse.clusters import cluster_text, signatures
 
-    articles = [a for a in articles_of(lines, loaded_at, first_line) if a.article_id not in _skip_ids]
+    bad: list[str] = []
+    articles = [a for a in articles_of(lines, loaded_at, first_line, bad)
+                if a.article_id not in _skip_ids]
     classifications = get_classifier(classifier_name).classify(
         [TextItem(a.article_id, a.title, a.summary, "") for a in articles])
     sigs, counts = signatures([cluster_text(a) for a in articles])
-    return PreparedBatch(len(lines), articles, classifications, sigs, counts)
+    return PreparedBatch(len(lines), articles, classifications, sigs, counts, len(bad),
+                         tuple(bad[:MAX_BAD_EXAMPLES]))
 
 
 # ------------------------------------------------------------------ main process: load
@@ -234,6 +299,7 @@ def _replay(path: Path, db_path: Path, limit: int | None, batch_size: int, worke
     stored = stored_ids(db_path)
     seen: set[str] = set(stored)
     lines = new = ai_work = 0
+    bad: list[tuple[int, tuple[str, ...]]] = []  # (count, first examples) per batch
     pending: deque[Future] = deque()
     status = "failed"
     pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=_init_worker,
@@ -245,24 +311,30 @@ def _replay(path: Path, db_path: Path, limit: int | None, batch_size: int, worke
             first_line += len(chunk)
             while len(pending) > workers + 1:
                 lines, new, ai_work = _load_next(db_path, run_id, pending, seen, progress,
-                                                 (lines, new, ai_work))
+                                                 (lines, new, ai_work), bad)
         while pending:
             lines, new, ai_work = _load_next(db_path, run_id, pending, seen, progress,
-                                             (lines, new, ai_work))
+                                             (lines, new, ai_work), bad)
         status = "ok"
     finally:
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
         with write_connection(db_path) as con:
-            finish_run(con, run_id, status, {"items": lines, "new_articles": new, "ai_work": ai_work})
-    return ReplaySummary(run_id, lines, lines - new, new, ai_work,
-                         round(time.monotonic() - started, 1))
+            finish_run(con, run_id, status, {"items": lines, "new_articles": new, "ai_work": ai_work,
+                                             "bad_lines": sum(n for n, _ in bad)})
+    bad_lines = sum(n for n, _ in bad)
+    examples = tuple(e for _, ex in bad for e in ex)[:MAX_BAD_EXAMPLES]
+    return ReplaySummary(run_id, lines, lines - new - bad_lines, new, ai_work,
+                         round(time.monotonic() - started, 1), bad_lines, examples)
 
 
 def _load_next(db_path: Path, run_id: str, pending: deque, seen: set[str], progress,
-               totals: tuple[int, int, int]) -> tuple[int, int, int]:
+               totals: tuple[int, int, int],
+               bad: list[tuple[int, tuple[str, ...]]]) -> tuple[int, int, int]:
     batch: PreparedBatch = pending.popleft().result()
+    if batch.bad:
+        bad.append((batch.bad, batch.bad_examples))
     new, ai_work = load_prepared(db_path, run_id, batch, seen)
     if progress is not None:
         progress(batch.lines)
@@ -307,3 +379,8 @@ def replay_command(
               f"articles, {summary.skipped} skipped (stored already, repeated or no URL), "
               f"{summary.ai_work} AI×work stories (run {summary.run_id})",
               markup=False, highlight=False)
+    if summary.bad_lines:
+        err.print(f"warning: {summary.bad_lines} bad lines not loaded "
+                  f"({'; '.join(summary.bad_examples)}"
+                  f"{'; …' if summary.bad_lines > len(summary.bad_examples) else ''})",
+                  markup=False, highlight=False)

@@ -1,0 +1,68 @@
+"""Untrusted input files (issue 15, finding 4): a replay file with bad lines, implausible
+dates and control characters is loaded line by line; bad lines are counted and reported in
+one warning line, never a traceback, and nothing unsafe is stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.cmd_replay import BadLine, parse_published, record_of
+
+
+def _line(**fields) -> str:
+    base = {"published": "2023-05-02 10:00:00+00:00", "feed_url": "https://feeds.example.com/rss",
+            "title": "t", "summary": "s", "url": "https://example.com/a"}
+    base.update(fields)
+    return json.dumps(base)
+
+
+def test_implausible_dates_are_stored_as_unknown():
+    assert parse_published("9999-12-31T00:00:00+00:00") is None
+    assert parse_published("0001-01-01T00:00:00") is None
+    assert parse_published("9999-12-31T23:59:00-01:00") is None  # overflows when made UTC
+    assert parse_published("2023-05-02T10:00:00+02:00").isoformat() == "2023-05-02T08:00:00"
+
+
+def test_each_kind_of_bad_line_has_a_short_reason():
+    for raw, reason in [(b"\xff\xfe{}", "UTF-8"), (b"{not json", "not JSON"),
+                        (b"[1, 2]", "not a JSON object"), (b"[" * 100000 + b"]" * 100000, "nested"),
+                        (_line(title=5).encode(), "'title' is a int")]:
+        try:
+            record_of(raw)
+        except BadLine as exc:
+            assert reason in str(exc)
+        else:
+            raise AssertionError(f"accepted {raw[:30]!r}")
+    assert record_of(b"  \n") is None
+
+
+def test_replay_of_a_hostile_file_loads_the_good_lines_and_reports_the_rest(tmp_path: Path):
+    lines = [
+        _line(url="https://example.com/good", title="Good \x1b]0;pwned\x07title\x1b[31m"),
+        _line(url="https://example.com/lone", summary="lone \ud800 surrogate"),
+        _line(url="https://example.com/future", published="9999-12-31T00:00:00+00:00"),
+        "{not json",
+        _line(url="https://example.com/num", summary=12),
+        "[" * 50000 + "]" * 50000,
+    ]
+    source = tmp_path / "hostile.jsonl"
+    source.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass") + b"\xff\xfe\n")
+    db = tmp_path / "w.duckdb"
+    result = CliRunner().invoke(app, ["replay", str(source), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "3 new articles" in result.output
+    assert "4 bad lines not loaded (line 4: not JSON; line 5: 'summary' is a int" in result.output
+    con = duckdb.connect(str(db), read_only=True)
+    rows = dict(con.execute("SELECT url, title || ' ' || text FROM articles").fetchall())
+    dates = dict(con.execute("SELECT url, published_at FROM articles").fetchall())
+    con.close()
+    assert rows["https://example.com/good"] == "Good ]0;pwnedtitle[31m s"
+    assert "\ud800" not in rows["https://example.com/lone"]
+    assert dates["https://example.com/future"] is None
+    assert not any("\x1b" in v or "\x07" in v for v in rows.values())
