@@ -92,3 +92,26 @@ def read_archived(root: str | Path, location: str) -> tuple[str, bytes]:
         for record in ArchiveIterator(fh):
             return record.rec_headers.get_header("WARC-Target-URI"), record.content_stream().read()
     raise FileNotFoundError(f"no WARC record at {location}")
+
+
+DEFAULT_WAREHOUSE_NAME = "workwatch.duckdb"
+
+
+def archive_dir(db_path: str | Path, data_dir: str | Path | None = None) -> Path:
+    """The WARC archive folder of the warehouse `db_path`: one per warehouse.
+
+    An explicit data folder (other than the warehouse's own folder) keeps `<data>/archive`.
+    The default warehouse keeps `<folder>/archive` (existing users keep theirs); any other
+    warehouse gets `<folder>/<stem>-archive`, so `workwatch demo` (data/demo.duckdb ->
+    data/demo-archive) never touches data/archive. A warehouse made before this rule that has
+    no archive of its own but sits next to an `archive/` folder keeps using that folder."""
+    db = Path(db_path)
+    if data_dir is not None and Path(data_dir) != db.parent:
+        return Path(data_dir) / "archive"
+    shared = db.parent / "archive"
+    if db.name == DEFAULT_WAREHOUSE_NAME:
+        return shared
+    own = db.parent / f"{db.stem}-archive"
+    if not own.exists() and shared.is_dir() and db.exists():
+        return shared
+    return own

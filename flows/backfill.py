@@ -30,6 +30,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from extractors.archive import archive_dir
 from extractors.config import Config, load_config
 from extractors.errors import ConfigError, WorkwatchError
 from extractors.feed_archive import walk_feed_archive
@@ -477,8 +478,8 @@ async def _dispatch(request, run_id, process, on_batch, pool) -> dict[str, Any]:
             rescore_all=request.force, pool=pool)
     else:
         result = await asyncio.to_thread(
-            reprocess.reprocess, request.db, request.data / "archive", request.window,
-            run_id=run_id, workers=request.workers, batch_size=request.batch_size, pool=pool)
+            reprocess.reprocess, request.db, archive_dir(request.db, request.data),
+            request.window, run_id=run_id, workers=request.workers, batch_size=request.batch_size, pool=pool)
     return result.summary()
 
 

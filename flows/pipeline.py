@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
-from extractors.archive import WarcArchive
+from extractors.archive import WarcArchive, archive_dir
 from extractors.errors import FeedParseError
 from extractors.extract import DEFAULT_EXTRACT, ExtractSettings
 from extractors.feeds import fetch_feed, parse_feed
@@ -176,7 +176,7 @@ async def open_runtime(run_id: str, db_path: Path, data_dir: Path, settings: Fet
     try:
         async with Fetcher(settings) as fetcher:
             yield Runtime(run_id=run_id, db_path=db_path, data_dir=data_dir, fetcher=fetcher,
-                          pool=pool, archive=WarcArchive(data_dir / "archive", run_id),
+                          pool=pool, archive=WarcArchive(archive_dir(db_path, data_dir), run_id),
                           batch_size=batch_size, workers=workers)
     finally:
         if own_pool:

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors.archive import read_archived
+from extractors.archive import archive_dir, read_archived
 from flows.ingest import daily_ingest
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -62,7 +62,7 @@ def test_ingest_loads_articles_text_classifications_and_feed_state(sample_feeds,
         assert art["first_sentence"] in row[1], art["title"]
         assert "utm_" not in row[2] and row[3] > 100
         assert row[5] is not None
-        url, html = read_archived(db.parent / "archive", row[4])
+        url, html = read_archived(archive_dir(db), row[4])
         assert art["path"] in url
         assert art["first_sentence"][:40] in unescape(html.decode("utf-8"))
 
