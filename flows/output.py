@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Sequence
@@ -14,6 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 FORMATS = ("table", "csv", "json")
+# C0/C1 control characters (ESC, OSC, CSI, BEL...): a stored title must never drive the
+# analyst's terminal. Shown as visible escapes in tables, and in CSV/JSON sent to a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character but tab and newline shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _plain(value: Any) -> Any:
@@ -39,7 +48,7 @@ def _cell(value: Any, width: int = 80) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
-    text = str(_plain(value)).replace("\n", " ")
+    text = escape_controls(str(_plain(value)).replace("\n", " "))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -47,14 +56,15 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, cons
            title: str | None = None) -> None:
     if fmt == "json":
         data = [{c: _plain(v) for c, v in zip(columns, row)} for row in rows]
-        console.file.write(json.dumps(data, ensure_ascii=False, indent=None) + "\n")
+        text = json.dumps(data, ensure_ascii=False, indent=None) + "\n"
+        console.file.write(escape_controls(text) if console.is_terminal else text)
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(columns)
         for row in rows:
             writer.writerow([_csv_cell(v) for v in row])
-        console.file.write(buf.getvalue())
+        console.file.write(escape_controls(buf.getvalue()) if console.is_terminal else buf.getvalue())
     else:
         table = Table(title=title, show_lines=False, header_style="bold")
         for c in columns:

@@ -66,3 +66,20 @@ def test_replay_of_a_hostile_file_loads_the_good_lines_and_reports_the_rest(tmp_
     assert "\ud800" not in rows["https://example.com/lone"]
     assert dates["https://example.com/future"] is None
     assert not any("\x1b" in v or "\x07" in v for v in rows.values())
+
+
+def test_tables_never_send_control_sequences_to_the_terminal():
+    import io
+
+    from rich.console import Console
+
+    from flows.output import render
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=200, force_terminal=True, color_system=None)
+    render(["title"], [("evil \x1b]0;owned\x07 \x9b31m title",)], "table", console)
+    render(["title"], [("evil \x1b[2J",)], "csv", console)
+    shown = buf.getvalue()
+    assert "\x1b]" not in shown and "\x07" not in shown and "\x9b" not in shown
+    assert "\x1b[2J" not in shown
+    assert "\\x1b]0;owned\\x07" in shown and "\\x1b[2J" in shown
