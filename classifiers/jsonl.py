@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from classifiers.base import Classifier, get_classifier
+from extractors.text import CONTROL_RE
 from extractors.types import Classification, TextItem
 
 _FIELDS = ("id", "title", "summary", "text")
@@ -55,7 +56,9 @@ def item_from_record(record: object, *, path: str = "<input>", line_no: int = 0)
         if v is None:
             values[key] = ""
         elif isinstance(v, str):
-            values[key] = v
+            # Control characters and lone surrogates ("\ud800" is valid JSON) are removed
+            # here: a surrogate made the UTF-8 output writer fail with a traceback.
+            values[key] = CONTROL_RE.sub("", v)
         elif isinstance(v, (int, float)) and not isinstance(v, bool) and key == "id":
             values[key] = str(v)
         else:
@@ -84,6 +87,8 @@ def read_items(input_path: str | Path) -> Iterator[TextItem]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise JsonlInputError(str(path), line_no, f"invalid JSON: {exc.msg}") from None
+            except RecursionError:
+                raise JsonlInputError(str(path), line_no, "JSON nested too deeply") from None
             yield item_from_record(record, path=str(path), line_no=line_no)
 
 

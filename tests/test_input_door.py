@@ -83,3 +83,25 @@ def test_tables_never_send_control_sequences_to_the_terminal():
     assert "\x1b]" not in shown and "\x07" not in shown and "\x9b" not in shown
     assert "\x1b[2J" not in shown
     assert "\\x1b]0;owned\\x07" in shown and "\\x1b[2J" in shown
+
+
+def test_classify_and_eval_inputs_fail_with_one_line_never_a_traceback(tmp_path: Path):
+    runner = CliRunner()
+    surrogate = tmp_path / "surrogate.jsonl"
+    surrogate.write_text('{"id": "a", "title": "AI \\ud800 replaces call-centre jobs"}\n')
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", "--input", str(surrogate), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["id"] == "a" and "is_ai_work" in record
+    for name, body in [("deep.jsonl", b"[" * 100000 + b"]" * 100000 + b"\n"),
+                       ("latin1.jsonl", b'{"id": "a", "title": "caf\xe9"}\n'),
+                       ("number.jsonl", b'{"id": "a", "title": 5}\n')]:
+        bad = tmp_path / name
+        bad.write_bytes(body)
+        for args in (["classify", "--input", str(bad), "--output", str(tmp_path / "o.jsonl")],
+                     ["eval", str(bad)]):
+            result = runner.invoke(app, args)
+            assert result.exit_code == 1, (name, args, result.output)
+            assert "line 1" in result.output and "Traceback" not in result.output
+            assert result.exception is None or isinstance(result.exception, SystemExit)
