@@ -56,15 +56,20 @@ def parse_config(text: str, source: str = "feeds.toml") -> Config:
         if key not in TOP_KEYS:
             raise ConfigError(f"{source}:{_line_of_table(text, key)}: unknown table {key!r}")
     raw_feeds = data.get("feeds", [])
-    if not isinstance(raw_feeds, list):
+    if not isinstance(raw_feeds, list) or not all(isinstance(e, dict) for e in raw_feeds):
         raise ConfigError(f"{source}: 'feeds' must be an array of tables ([[feeds]])")
     feeds = tuple(_parse_feed(entry, i, text, source) for i, entry in enumerate(raw_feeds))
     _check_unique(feeds, source)
     try:
         fetch = FetchSettings().with_overrides(data.get("fetch", {}))
     except ConfigError as exc:
-        raise ConfigError(f"{source}: [fetch] {exc}") from None
-    return Config(feeds=feeds, fetch=fetch, schedule=data.get("schedule", {}), path=source)
+        key = next((k for k in (data.get("fetch") or {}) if str(exc).startswith(f"{k} ")), None)
+        line = _line_of_table(text, key) if key else _line_of_table(text, "fetch")
+        raise ConfigError(f"{source}:{line}: [fetch] {exc}") from None
+    schedule = data.get("schedule", {})
+    if not isinstance(schedule, dict):
+        raise ConfigError(f"{source}:{_line_of_table(text, 'schedule')}: [schedule] must be a table")
+    return Config(feeds=feeds, fetch=fetch, schedule=schedule, path=source)
 
 
 def _parse_feed(entry: dict, index: int, text: str, source: str) -> Feed:
@@ -84,14 +89,19 @@ def _parse_feed(entry: dict, index: int, text: str, source: str) -> Feed:
             f"{source}:{_line_of_key(text, index, 'name')}: feed name {entry['name']!r} must be "
             "lower-case letters, digits, '.', '_' or '-'"
         )
+    for key, kind in (("enabled", bool), ("language", str)):
+        if key in entry and not isinstance(entry[key], kind):
+            expected = "true or false (a TOML boolean, not a string)" if kind is bool else "a string"
+            raise ConfigError(f"{source}:{_line_of_key(text, index, key)}: {key} must be "
+                              f"{expected}, got {entry[key]!r}")
     if not entry["url"].startswith(("http://", "https://")):
         raise ConfigError(f"{source}:{_line_of_key(text, index, 'url')}: feed url must be http(s)")
     return Feed(
         name=entry["name"],
         url=entry["url"],
         outlet=entry["outlet"],
-        language=str(entry.get("language", "en")),
-        enabled=bool(entry.get("enabled", True)),
+        language=entry.get("language", "en"),
+        enabled=entry.get("enabled", True),
     )
 
 

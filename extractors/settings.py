@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -37,10 +38,71 @@ class FetchSettings:
         return f"workwatch/{VERSION} (+{self.contact_url})"
 
     def with_overrides(self, values: dict[str, Any]) -> "FetchSettings":
+        """A copy with `values` applied, each checked by type and range (ConfigError naming
+        the key): a string "false" for a boolean once turned the SSRF rule off, and
+        `per_host_concurrency = 0` hung a run."""
+        if not isinstance(values, dict):
+            raise ConfigError("[fetch] must be a table")
         known = {f.name: f for f in fields(self)}
         clean: dict[str, Any] = {}
         for key, value in values.items():
             if key not in known:
                 raise ConfigError(f"unknown fetch setting {key!r}; known: {', '.join(sorted(known))}")
-            clean[key] = value
+            clean[key] = check_setting(key, str(known[key].type), value)
         return replace(self, **clean)
+
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*$", re.I)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
+               "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+# Settings that must be at least 1 (0 would stop or hang the fetcher); others at least 0.
+_AT_LEAST_ONE = ("per_host_concurrency", "total_concurrency", "max_redirects", "max_feed_bytes",
+                 "max_page_bytes")
+
+
+def parse_size(text: str) -> int:
+    """'5MB' -> 5000000, '5MiB' -> 5242880, '1024' -> 1024 (ValueError otherwise)."""
+    m = _SIZE_RE.match(text)
+    if not m:
+        raise ValueError(text)
+    return int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "B").lower()])
+
+
+def check_setting(key: str, type_name: str, value: Any) -> Any:
+    """`value` checked against the setting's declared type (and range); the value to use."""
+    def bad(expected: str) -> ConfigError:
+        return ConfigError(f"{key} must be {expected}, got {value!r}")
+
+    if type_name == "bool":
+        if not isinstance(value, bool):
+            raise bad("true or false (a TOML boolean, not a string)")
+        return value
+    if type_name == "str":
+        if not isinstance(value, str):
+            raise bad("a string")
+        return value
+    if type_name in ("int", "float"):
+        if isinstance(value, str) and key.endswith("_bytes"):
+            try:
+                value = parse_size(value)
+            except ValueError:
+                raise bad('a number of bytes or a size such as "5MB"') from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad("a number")
+        if type_name == "int" and isinstance(value, float):
+            if not value.is_integer():
+                raise bad("a whole number")
+            value = int(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise bad("a finite number")
+        low = 1 if key in _AT_LEAST_ONE else 0
+        if value < low:
+            raise bad(f"at least {low}")
+        if key.endswith("_s") and key.startswith(("connect", "read", "request")) and value <= 0:
+            raise bad("more than 0")
+        return value
+    if type_name.startswith(("tuple", "list")):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad("a list of strings")
+        return tuple(value)
+    return value

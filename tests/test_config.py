@@ -72,3 +72,42 @@ def test_bundled_feed_list_is_valid():
         assert expected in outlets
     assert all(f.url.startswith("https://") for f in config.feeds)
     assert config.fetch.user_agent.startswith("workwatch/")
+
+
+# ------------------------------------------------------------ types and ranges (issue 15)
+
+_FEED = '[[feeds]]\nname = "a"\nurl = "https://example.com/feed"\noutlet = "A"\n'
+
+
+@pytest.mark.parametrize("fetch_line, message", [
+    ('allow_private_links = "false"', 'allow_private_links must be true or false'),
+    ('respect_robots = 0', 'respect_robots must be true or false'),
+    ('per_host_concurrency = 0', 'per_host_concurrency must be at least 1'),
+    ('total_concurrency = -3', 'total_concurrency must be at least 1'),
+    ('max_page_bytes = "five"', 'max_page_bytes must be a number of bytes'),
+    ('read_timeout_s = "20"', 'read_timeout_s must be a number'),
+    ('request_deadline_s = 0', 'request_deadline_s must be more than 0'),
+    ('retries = 1.5', 'retries must be a whole number'),
+    ('contact_url = 5', 'contact_url must be a string'),
+])
+def test_fetch_settings_are_checked_by_type_and_range(fetch_line, message):
+    text = _FEED + "\n[fetch]\n" + fetch_line + "\n"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "feeds.toml")
+    assert f"feeds.toml:7: [fetch] {message}" in str(info.value)
+
+
+def test_sizes_can_be_written_with_units():
+    text = _FEED + '\n[fetch]\nmax_page_bytes = "5MB"\nmax_feed_bytes = "2MiB"\nretries = 3.0\n'
+    fetch = parse_config(text).fetch
+    assert (fetch.max_page_bytes, fetch.max_feed_bytes, fetch.retries) == (5_000_000, 2 * 1024**2, 3)
+
+
+@pytest.mark.parametrize("line, message", [
+    ('enabled = "false"', ':5: enabled must be true or false'),
+    ('language = 5', ':5: language must be a string'),
+])
+def test_feed_values_are_checked_by_type(line, message):
+    with pytest.raises(ConfigError) as info:
+        parse_config(_FEED + line + "\n", "feeds.toml")
+    assert message in str(info.value)
