@@ -4,6 +4,7 @@ WorkwatchError
 ├── ConfigError            feeds.toml / settings are wrong (the message names the line)
 ├── FetchError             an HTTP fetch failed (carries the URL)
 │   ├── TransientFetchError    worth retrying later: timeouts, connection errors, 429, 5xx
+│   │   ├── FetchTimeoutError      no complete answer in time (request deadline, read, connect)
 │   │   └── RobotsUnavailableError robots.txt unreachable (5xx, timeout): no page this run
 │   └── HardFetchError         retrying will not help: 4xx, bad scheme, too big, blocked ...
 │       ├── BlockedURLError        scheme not http(s), or a non-public address (SSRF rule)
@@ -50,6 +51,12 @@ class TransientFetchError(FetchError):
                  retry_after: float | None = None):
         super().__init__(message, url, status)
         self.retry_after = retry_after
+
+
+class FetchTimeoutError(TransientFetchError):
+    """No complete answer in time: the whole-request deadline, or a read or connect timeout.
+    Retried at most once, with a shorter deadline; a host that keeps timing out is left for
+    the next run (flows/streaming.py)."""
 
 
 class RobotsUnavailableError(TransientFetchError):

@@ -4,7 +4,10 @@ One `Fetcher` per run holds an httpx.AsyncClient per origin, a gate per host (co
 minimum delay between request starts), a robots.txt cache, and the SSRF address policy.
 Redirects are followed by hand so that every hop is checked; bodies are streamed and cut at
 the size cap after decompression; the whole request has a deadline, counted from the moment
-the host's gate lets the request go (waiting in line for a busy host is not a timeout).
+the host's gate lets the request go (waiting in line for a busy host is not a timeout), that
+covers the body as it streams in: a body trickling a byte every few seconds is cut there.
+A request that ran out of time is retried at most once, with a shorter deadline, and not at
+all when another request to the same host timed out just before it.
 A checked link is fetched from the very address the SSRF check approved (DNS pinning).
 """
 
@@ -28,6 +31,7 @@ from extractors.errors import (
     BlockedURLError,
     BodyTooLargeError,
     FetchError,
+    FetchTimeoutError,
     HardFetchError,
     InvalidURLError,
     NotHTMLError,
@@ -42,6 +46,7 @@ TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 MAX_CLIENTS = 64  # HTTP clients (one per origin) kept open at once; idle ones beyond are closed
 BACK_OFF_STATUSES = {429, 503}  # the host asks us to slow down: every request to it waits
+TIMEOUT_RETRY_SHARE = 0.25  # a retry after a timeout gets this share of the request deadline
 BINARY_MAGIC = {b"%PDF-": "PDF", b"\x89PNG": "PNG image", b"GIF8": "GIF image",
                 b"\xff\xd8\xff": "JPEG image", b"PK\x03\x04": "ZIP archive",
                 b"\x1f\x8b": "gzip data", b"OggS": "Ogg media", b"ID3": "MP3 audio"}
@@ -74,6 +79,7 @@ class HostGate:
         self._next_start = 0.0
         self.delay_s = delay_s
         self.max_wait_s = max_wait_s  # a longer push-back (Retry-After) fails fast instead
+        self.timeouts = 0  # consecutive requests to this host that ran out of time
 
     async def __aenter__(self) -> None:
         await self._sem.acquire()
@@ -185,11 +191,28 @@ class Fetcher:
         hop must be public or on that host (links found inside a feed).
         """
         attempt = 0
+        deadline_s = self.settings.request_deadline_s
         while True:
             try:
-                return await self._get_once(url, headers or {}, max_bytes, trusted_host,
-                                            check_robots, html_only)
+                resp = await self._get_once(url, headers or {}, max_bytes, trusted_host,
+                                            check_robots, html_only, deadline_s)
+                self.gate(url).timeouts = 0
+                return resp
+            except FetchTimeoutError:
+                # Never again at the full deadline: a host that trickles or stays silent would
+                # cost it on every try. At most one retry, shorter, and none when the host's
+                # previous request timed out too.
+                gate = self.gate(url)
+                gate.timeouts += 1
+                if (attempt >= self.settings.retries or deadline_s < self.settings.request_deadline_s
+                        or gate.timeouts > 1):
+                    raise
+                deadline_s = self.settings.request_deadline_s * TIMEOUT_RETRY_SHARE
+                await asyncio.sleep(self._backoff(attempt, None))
+                attempt += 1
             except TransientFetchError as exc:
+                if exc.status is not None:
+                    self.gate(url).timeouts = 0  # the host answered
                 delay = self._backoff(attempt, exc.retry_after)
                 if exc.status in BACK_OFF_STATUSES or exc.retry_after is not None:
                     # the whole host waits, not only this request; a Retry-After beyond the
@@ -209,17 +232,23 @@ class Fetcher:
         base = min(s.backoff_max_s, s.backoff_base_s * (2 ** attempt))
         return base * random.uniform(0.5, 1.5)
 
-    async def _get_once(self, url, headers, max_bytes, trusted_host, check_robots, html_only):
+    def host_timeouts(self, url: str) -> int:
+        """How many requests in a row to this URL's host ran out of time."""
+        gate = self._gates.get(urlsplit(url).netloc.lower())
+        return gate.timeouts if gate is not None else 0
+
+    async def _get_once(self, url, headers, max_bytes, trusted_host, check_robots, html_only,
+                        deadline_s: float | None = None):
         cap = max_bytes or self.settings.max_page_bytes
+        deadline_s = deadline_s or self.settings.request_deadline_s
         started = time.monotonic()
         try:
             return await self._follow(url, headers, cap, trusted_host, check_robots,
-                                      html_only, started)
+                                      html_only, started, deadline_s)
         except TimeoutError:
-            raise TransientFetchError(
-                f"no complete answer within {self.settings.request_deadline_s:g}s", url) from None
+            raise FetchTimeoutError(f"no complete answer within {deadline_s:g}s", url) from None
         except httpx.TimeoutException as exc:
-            raise TransientFetchError(f"timeout ({type(exc).__name__})", url) from None
+            raise FetchTimeoutError(f"timeout ({type(exc).__name__})", url) from None
         except httpx.TransportError as exc:
             raise TransientFetchError(f"connection failed: {exc or type(exc).__name__}", url) from None
         except httpx.HTTPError as exc:
@@ -227,7 +256,8 @@ class Fetcher:
         except (httpx.InvalidURL, ValueError) as exc:  # UnicodeError (IDNA) is a ValueError
             raise InvalidURLError(f"invalid URL: {exc}", url) from None
 
-    async def _follow(self, url, headers, cap, trusted_host, check_robots, html_only, started):
+    async def _follow(self, url, headers, cap, trusted_host, check_robots, html_only, started,
+                      deadline_s):
         current = url
         deadline = None  # set when the first hop gets through its host's gate
         for _hop in range(self.settings.max_redirects + 1):
@@ -236,7 +266,7 @@ class Fetcher:
                 await self.robots.check(current, trusted_host)
             async with self.gate(current):
                 if deadline is None:
-                    deadline = asyncio.get_running_loop().time() + self.settings.request_deadline_s
+                    deadline = asyncio.get_running_loop().time() + deadline_s
                 async with asyncio.timeout_at(deadline):
                     self.requests_sent += 1
                     target, hop_headers, extensions = _pinned(current, address, headers)

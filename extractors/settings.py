@@ -32,6 +32,10 @@ class FetchSettings:
     max_retry_after_s: float = 30.0
     respect_robots: bool = True
     allow_private_links: bool = False  # SSRF rule; only tests of the rule itself change it
+    # the run as a whole (flows/streaming.py); durations may be written "90s", "10m", "1h"
+    run_deadline_s: float = 600.0  # commit what is done by then, defer the rest; 0: no deadline
+    batch_interval_s: float = 10.0  # a batch commits when full or when its oldest result is this old
+    host_max_timeouts: int = 3  # after this many timeouts in a row, a host's pages wait for the next run
 
     @property
     def user_agent(self) -> str:
@@ -57,7 +61,34 @@ _SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
                "kib": 1024, "mib": 1024**2, "gib": 1024**3}
 # Settings that must be at least 1 (0 would stop or hang the fetcher); others at least 0.
 _AT_LEAST_ONE = ("per_host_concurrency", "total_concurrency", "max_redirects", "max_feed_bytes",
-                 "max_page_bytes")
+                 "max_page_bytes", "host_max_timeouts")
+_DURATIONS = ("run_deadline_s", "batch_interval_s")  # also "90s", "10m", "1h30m"
+MAX_RUN_DEADLINE_S = 7 * 24 * 3600.0
+_DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s)?", re.I)
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "": 1.0}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a string: "600", "90s", "10m", "1h30m", "1.5h" (ValueError
+    for anything else, negative numbers included)."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text, pos, seconds = value.strip().replace(" ", ""), 0, 0.0
+        for m in _DURATION_RE.finditer(text):
+            if m.start() != pos:
+                break
+            seconds += float(m.group(1)) * _DURATION_UNITS[(m.group(2) or "").lower()]
+            pos = m.end()
+        if not text or pos != len(text):
+            raise ValueError(value)
+    else:
+        raise ValueError(value)
+    if seconds != seconds or seconds < 0 or seconds == float("inf"):
+        raise ValueError(value)
+    return seconds
 
 
 def parse_size(text: str) -> int:
@@ -82,6 +113,11 @@ def check_setting(key: str, type_name: str, value: Any) -> Any:
             raise bad("a string")
         return value
     if type_name in ("int", "float"):
+        if isinstance(value, str) and key in _DURATIONS:
+            try:
+                value = parse_duration(value)
+            except ValueError:
+                raise bad('a number of seconds or a duration such as "10m"') from None
         if isinstance(value, str) and key.endswith("_bytes"):
             try:
                 value = parse_size(value)
@@ -98,8 +134,10 @@ def check_setting(key: str, type_name: str, value: Any) -> Any:
         low = 1 if key in _AT_LEAST_ONE else 0
         if value < low:
             raise bad(f"at least {low}")
-        if key.endswith("_s") and key.startswith(("connect", "read", "request")) and value <= 0:
+        if key.endswith("_s") and key.startswith(("connect", "read", "request", "batch")) and value <= 0:
             raise bad("more than 0")
+        if key == "run_deadline_s" and value > MAX_RUN_DEADLINE_S:
+            raise bad("at most a week (0 for no deadline)")
         return value
     if type_name.startswith(("tuple", "list")):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
