@@ -20,9 +20,9 @@ import duckdb
 
 from extractors.errors import WarehouseError, WorkwatchError
 from warehouse.db import migrations, read_connection, write_connection
-from warehouse.export import write_parquet
+from warehouse.export import safe_target, write_parquet
 from warehouse.facts import facts_fresh, rebuild_facts
-from warehouse.query import _explain
+from warehouse.query import _explain, lock_down
 
 INTERVALS = ("day", "week", "month")
 COUNTS = ("stories", "articles")
@@ -148,16 +148,17 @@ def run_named(db_path: str | Path, name: str, params: QueryParams) -> QueryResul
     check_params(params)
     ensure_schema(db_path)
     with read_connection(db_path) as con:
-        return run_query(con, name, params)
+        return run_query(lock_down(con), name, params)
 
 
 def export_named(db_path: str | Path, name: str, params: QueryParams, path: str | Path) -> int:
     """Write a named query's result to a Parquet file; returns the row count."""
     query = get_query(name)
     values = bind(query, check_params(params))
+    safe_target(path, db_path)
     ensure_schema(db_path)
     with read_connection(db_path) as con:
-        return write_parquet(con, query.sql, path, values)
+        return write_parquet(lock_down(con), query.sql, path, values)
 
 
 def ensure_schema(db_path: str | Path) -> None:

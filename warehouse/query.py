@@ -13,10 +13,32 @@ from warehouse.db import read_connection
 from warehouse.load import sql
 
 
+# What a connection for analysts' SQL may not do, set before their first statement and then
+# locked: no file or URL access (COPY, ATTACH of other files, read_text, read_csv, glob,
+# httpfs), no extension install or load. DuckDB refuses to turn any of it back on once
+# `lock_configuration` is set. The warehouse file is opened read-only, so an ATTACH of the
+# same file under another name is read-only too.
+LOCKDOWN = (
+    "SET enable_external_access = false",
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET lock_configuration = true",
+)
+
+
+def lock_down(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`con`, no longer able to reach anything but the databases it has open."""
+    for statement in LOCKDOWN:
+        con.execute(statement)
+    return con
+
+
 def run_readonly(db_path: str | Path, query: str, params: Sequence[Any] | None = None
                  ) -> tuple[list[str], list[tuple]]:
-    """Run a query on a read-only connection: writes fail with a clear message."""
+    """Run a query on a read-only, locked-down connection: writes, file and URL access fail
+    with a clear message."""
     with read_connection(db_path) as con:
+        lock_down(con)
         try:
             cur = con.execute(query, params or [])
         except duckdb.Error as exc:
@@ -30,6 +52,9 @@ def _explain(exc: duckdb.Error) -> str:
     text = str(exc).strip().splitlines()[0]
     if "read-only" in text or "read only" in text:
         return f"the warehouse is opened read-only here; `sql` cannot change data ({text})"
+    if "disabled by configuration" in text or "configuration has been locked" in text \
+            or "Loading external extensions is disabled" in text:
+        return f"`sql` reads the warehouse only: no files, URLs or extensions ({text})"
     return text
 
 
