@@ -1,0 +1,576 @@
+"""Workforce events in an AI×work story: who cut, hired, froze, reskilled, adopted, replaced,
+struck, agreed or regulated; how many; how explicitly AI is blamed.
+
+Pure, offline and fast: a sentence of a title, summary or text is only looked at when one
+compiled trigger pattern matches in it (most items have none). For each trigger the actor is
+the organisation named before it in the sentence (or "at/in X" just after it), the headcount
+the people-count nearest to it ("4,000 jobs", "four thousand workers", "1.2k staff"), the
+percent a share of a workforce ("10% of staff", never "30% of tasks"). Forecasts ("AI could
+replace 300 million jobs") name no actor and give no event.
+
+ai_attribution: `explicit` when an AI term is in the same sentence as the event, `linked`
+when it is elsewhere in the story, `none` when the story never names AI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+ACTIONS = ("cut", "hire", "freeze", "reskill", "adopt", "replace", "strike", "agreement", "policy")
+ATTRIBUTIONS = ("explicit", "linked", "none")
+FIELDS = ("title", "summary", "text")
+MAX_TEXT_CHARS = 3000  # the lede carries the event; the rest of a long text adds only time
+
+
+class TextLike(Protocol):
+    title: str
+    summary: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """Evidence: item.<field>[start:end] is `text`."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class WorkforceEvent:
+    company: str
+    company_raw: str
+    action: str
+    headcount: int | None
+    percent: float | None
+    occupation_or_unit: str | None
+    ai_attribution: str
+    event_date: date | None
+    country: str | None
+    evidence: tuple[Span, ...]
+
+    @property
+    def key(self) -> str:
+        """What repeated coverage of one event shares: company and action (the warehouse adds
+        headcount and a date window)."""
+        return f"{company_key(self.company)}|{self.action}"
+
+
+# ----------------------------------------------------------------- numbers
+
+_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(
+    "twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SUFFIX = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000, "b": 1_000_000_000}
+_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "a", "and"], key=len, reverse=True))
+_NUMBER = (r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(?:k|m|mn|bn|b)\b|\s(?:hundred|thousand|million|billion)\b)?"
+           rf"|(?:(?:{_WORD})[\s-]+)*(?:{'|'.join([*_UNITS, *_TENS, *_SCALES][1:])})\b")
+
+
+def parse_number(text: str) -> int | None:
+    """'4,000' -> 4000, 'four thousand' -> 4000, '1.2k' -> 1200, '2.5 million' -> 2500000,
+    'twenty-five' -> 25; None when it is not a number."""
+    s = text.strip().lower().replace("\u2009", "").replace("\xa0", " ")
+    if not s:
+        return None
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*([a-z]*)", s)
+    if m:
+        value = float(m.group(1).replace(",", ""))
+        unit = m.group(2)
+        if unit:
+            scale = _SUFFIX.get(unit) or _SCALES.get(unit)
+            if scale is None:
+                return None
+            value *= scale
+        return int(round(value))
+    total = current = 0
+    seen = False
+    for word in re.split(r"[\s-]+", s):
+        if word in ("and", ""):
+            continue
+        if word == "a":
+            current = current or 1
+            continue
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word in _SCALES:
+            total += (current or 1) * _SCALES[word]
+            current = 0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+# ----------------------------------------------------------------- companies
+
+_SUFFIXES = re.compile(
+    r"(?:[\s,]+(?:inc|incorporated|corp|corporation|co|company|ltd|limited|llc|plc|lp|llp|ag|sa|"
+    r"se|nv|bv|gmbh|spa|s\.a|n\.v|group|holdings?|technologies|platforms)\.?)+$", re.I)
+_ALIASES = {"alphabet": "Google", "facebook": "Meta", "meta platforms": "Meta",
+            "international business machines": "IBM", "amazon web services": "Amazon",
+            "aws": "Amazon", "the writers guild of america": "WGA", "writers guild of america": "WGA",
+            "writers guild": "WGA", "screen actors guild": "SAG-AFTRA", "sag aftra": "SAG-AFTRA",
+            "sag-aftra": "SAG-AFTRA", "european union": "EU", "e.u.": "EU", "u.s.": "US",
+            "united auto workers": "UAW", "bt group": "BT", "pwc": "PwC",
+            "pricewaterhousecoopers": "PwC"}
+
+
+def normalise_company(raw: str) -> str:
+    """'Amazon.com Inc.' -> 'Amazon', "Google's" -> 'Google', 'The Walt Disney Co.' -> 'Walt Disney'."""
+    name = raw.strip().strip(".,;:'\"“”‘’()")
+    name = re.sub(r"['’]s?$", "", name).strip()
+    name = re.sub(r"^the\s+", "", name, flags=re.I)
+    prev = None
+    while prev != name:
+        prev = name
+        name = _SUFFIXES.sub("", name).strip(" ,")
+        name = re.sub(r"\.com$", "", name, flags=re.I)
+    alias = _ALIASES.get(name.lower())
+    return alias or name
+
+
+def company_key(name: str) -> str:
+    """The comparison key of a normalised company: lower case, letters and digits only."""
+    return re.sub(r"[^0-9a-z]+", "", normalise_company(name).lower())
+
+
+# ----------------------------------------------------------------- patterns
+
+_PEOPLE = (r"(?:jobs?|workers?|employees?|staff(?:ers)?|roles?|positions?|people|"
+           r"members?|engineers?|recruiters?|journalists?|agents?|contractors?|"
+           r"personnel|headcount|workforce|posts?|writers?|actors?|developers?|"
+           r"professionals?|nurses?|teachers?|clerks?|programmers?|moderators?|"
+           r"translators?|designers?|associates?|managers?|reporters?|"
+           r"(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))")
+_TRIGGERS: dict[str, str] = {
+    "cut": r"lay(?:s|ing)?\s+off|laid\s+off|lay-?offs?|cut(?:s|ting)?\s+(?:[\w%,.$'’-]+\s+){0,4}?" + _PEOPLE +
+           r"|slash(?:es|ed|ing)?\s+(?:\S+\s+){0,4}?" + _PEOPLE +
+           r"|(?:shed|sheds|shedding|eliminat(?:e|es|ed|ing)|axe[sd]?|axing|trim(?:s|med|ming)?|reduc(?:e|es|ed|ing))\s+(?:\S+\s+){0,4}?" + _PEOPLE +
+           r"|job\s+cuts|jobs?\s+(?:losses|reductions)|(?:firing|fires|fired|sack(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
+           r"|downsiz(?:e|es|ed|ing)|redundanc(?:y|ies)",
+    "hire": r"(?<!pause\s)(?<!pauses\s)(?<!freeze\s)(?<!halt\s)(?<!slow\s)hir(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
+            r"|(?:to\s+)?hire\s+(?:up\s+to\s+|about\s+|more\s+than\s+)?\d[\d,.]*\s?k?\b|recruit(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?" + _PEOPLE +
+            r"|creat(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs|add(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs"
+            r"|(?:triple|double)s?\s+(?:its\s+)?(?:workforce|headcount|staff)|hiring\s+spree",
+    "freeze": r"(?:paus(?:e|es|ed|ing)|freez(?:e|es|ing)|froze|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|slow(?:s|ed|ing)?)\s+(?:\S+\s+){0,2}?hiring"
+              r"|hiring\s+(?:freeze|pause|halt)|stop(?:s|ped|ping)?\s+hiring|not\s+(?:be\s+)?(?:hire|hiring|backfill)",
+    "reskill": r"re-?skill(?:s|ed|ing)?|up-?skill(?:s|ed|ing)?|re-?train(?:s|ed|ing)?|"
+               r"train(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:staff|workers|employees|its\s+\S+|people|teachers|nurses)\b|"
+               r"(?:ai|skills)\s+training\s+(?:programme|program|course|for)",
+    "adopt": r"(?:roll(?:s|ed|ing)?\s+out|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?|introduc(?:e|es|ed|ing)|"
+             r"gives?\s+(?:\S+\s+){0,3}?access\s+to)\s+(?:\S+\s+){0,4}?(?:ai|a\.i\.|chatbots?|chatgpt|copilot|"
+             r"generative|assistants?|robots?|algorithms?|tools?)\b[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
+             r"(?:staff|workers|employees|workforce|teams|agents|bankers|lawyers|nurses|consultants)",
+    "replace": r"replac(?:e|es|ed|ing)\s+(?:\S+\s+){0,5}?(?:with|by)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial|chatbots?|"
+               r"robots?|automation|algorithms?|generative)|"
+               r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:ai|chatbots?|robots?)",
+    "strike": r"(?:go(?:es|ing)?|went|are|were|is|be|remain|remains|stay|stays)\s+on\s+strike|"
+              r"strik(?:e|es)\s+(?:over|against|for|ends?|began|begins|continues|enters|at)\b|"
+              r"(?:join(?:s|ed)?|end(?:s|ed)?|start(?:s|ed)?|launch(?:es|ed)?|call(?:s|ed)?)\s+(?:\S+\s+){0,3}?strikes?\b|"
+              r"(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]?\s+strikes?\b|"
+              r"(?<!to\s)strike\s+(?:by|of)\s+|\bstrik(?:ing|ed?)\s+(?:writers|actors|workers|members)|"
+              r"walk(?:s|ed)?\s*out|walkout",
+    "agreement": r"(?:reach(?:es|ed)?|strike[sd]?|struck|sign(?:s|ed)?|ratif(?:y|ies|ied)|approv(?:e|es|ed)|win|wins|won|secure[sd]?)\s+"
+                 r"(?:\S+\s+){0,4}?(?:deal|agreement|contract|protections?)|tentative\s+(?:deal|agreement)|"
+                 r"new\s+contract|(?:deal|agreement|contract)\s+(?:with|that|includes|on|to)\s+(?:\S+\s+){0,6}?(?:ai|a\.i\.|artificial)",
+    "policy": r"(?:pass(?:es|ed)?|enact(?:s|ed)?|adopt(?:s|ed)?|approv(?:es|ed)|introduc(?:es|ed)|propos(?:es|ed)|"
+              r"unveil(?:s|ed)?|issu(?:es|ed)|sign(?:s|ed)?)\s+(?:\S+\s+){0,4}?(?:law|bill|rules?|regulations?|act|"
+              r"guidance|guidelines|executive\s+order|ordinance|ban)\b|ban(?:s|ned)?\s+(?:\S+\s+){0,3}?(?:ai|chatgpt|"
+              r"a\.i\.|generative)|(?:regulat(?:e|es|ed|ing)|restrict(?:s|ed|ing)?|bars?|barred)\s+(?:\S+\s+){0,3}?"
+              r"(?:ai|a\.i\.|algorithms?|automated)",
+}
+_TRIGGER = re.compile("|".join(f"(?P<{a}>{p})" for a, p in _TRIGGERS.items()), re.I)
+# one cheap test per field before any sentence work
+_QUICK = re.compile(r"lay|laid|cut|slash|shed|elimin|axe|axing|trim|reduc|fir[ei]|sack|downsiz|redundan|"
+                    r"hir[ei]|recruit|creat|add|tripl|doubl|paus|freez|froze|halt|suspend|slow|stop|"
+                    r"skill|train|roll|deploy|adopt|introduc|access|replac|swap|substitut|strik|struck|"
+                    r"walk|reach|sign|ratif|approv|win|won|secur|deal|contract|pass|enact|propos|unveil|"
+                    r"issu|ban|regulat|restrict|bar", re.I)
+
+_AI = re.compile(r"\b(?:A\.?I\b\.?|AI-\w+|artificial[\s-]intelligence|generative|gen\s?AI|chat\s?GPT|GPT-?\d|"
+                 r"chatbots?|large\s+language\s+models?|LLMs?|machine\s+learning|copilots?|"
+                 r"automation|automate[ds]?|robots?|robotics|algorithm(?:s|ic)?|OpenAI|Gemini|Claude)\b", re.I)
+_MODAL = re.compile(r"\b(?:could|might|may|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
+                    r"estimates?|expected\s+to|likely\s+to|set\s+to\s+affect|affect|impact)\b", re.I)
+_SENTENCE = re.compile(r"[^.!?\n|]+(?:[.!?]+(?=\s|$)|$)|[^\n|]+", re.M)
+
+# an organisation: Capitalised words (with &, -, ., digits), optional suffix, optional 's
+_ORG = re.compile(
+    r"(?<![\w&])((?:[A-Z][\w&.'’-]*|[A-Z]{2,}|\d+[A-Z][\w]*)(?:[ \t](?:of[ \t]|the[ \t]|and[ \t]|&[ \t]|de[ \t])?"
+    r"(?:[A-Z][\w&.'’-]*|[A-Z]{2,}))*)")
+_NOT_ORG = {w.lower() for w in (
+    "The A An This That These Those It Its Their They He She We I You Our My Why How What When Where Who "
+    "Which As After Before Amid Despite With Without Over Under In On At For From By To Of And But Or "
+    "If While Now New Here There More Most Some All Many Several Hundreds Thousands Dozens Tech "
+    "AI A.I. Artificial Intelligence Generative ChatGPT GPT Chatbot Chatbots Robots Robot Automation "
+    "CEO CFO Chief Executive Report Reports Study Survey Analysis Opinion Exclusive Update Breaking "
+    "Live Watch Video Podcast Q&A Jobs Job Workers Employees Staff Layoffs Layoff Hiring Union Unions "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June "
+    "July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
+    "Big Tech Wall Street Silicon Valley Company Companies Firm Firms Bank Banks Government Officials "
+    "Bosses Boss Lawmakers Senators Startup Startups Giant Another Other First One Two Three Four Five "
+    "Top Global World Week Year Today Yesterday Mr Ms Mrs Dr Why Is Are Was Were Will Would Could Can "
+    "Should Not No Yes Say Says Said Plans Plan To Be Cuts Cut Lays Off Hires Strike Strikes Deal "
+    "Agreement Law Bill Ban Rules Writers Actors Hollywood Screenwriters Industry Sources Memo "
+    "According Meanwhile Also However Read More Plus Inside Exclusive Photo Image Credit Getty Reuters "
+    "AFP AP Bloomberg CNBC CNN BBC NPR Listen Subscribe Sign Newsletter Amid Following Federal "
+    "Machine Learning LLM LLMs Copilot Gemini US UK U.S. U.K. America American British European "
+    "Chinese Indian Japanese German French Canadian Australian Workforce Human Humans People Experts "
+    "Supporters Critics Fear Fears Days Months Years Round Message Avoid Assistant Chiefs Talk Talks "
+    "Employers Employer Leaders Leader Managers Executives Researchers Economists Analysts Investors "
+    "Tools Tool Data Hours Work Working Future Jobless Unemployment Layoffs Talent Skills Training").split()}
+_ORG_HEAD_OK = {"hollywood": "Hollywood"}
+_COUNTRIES = {
+    "United States": "US", "U.S.": "US", "US": "US", "America": "US", "American": "US",
+    "United Kingdom": "UK", "U.K.": "UK", "UK": "UK", "Britain": "UK", "British": "UK",
+    "England": "UK", "Scotland": "UK", "Wales": "UK", "Ireland": "IE", "Irish": "IE",
+    "Canada": "CA", "Canadian": "CA", "India": "IN", "Indian": "IN", "China": "CN",
+    "Chinese": "CN", "Japan": "JP", "Japanese": "JP", "Germany": "DE", "German": "DE",
+    "France": "FR", "French": "FR", "Italy": "IT", "Italian": "IT", "Spain": "ES",
+    "Australia": "AU", "Australian": "AU", "New Zealand": "NZ", "Singapore": "SG",
+    "South Korea": "KR", "Korea": "KR", "Korean": "KR", "Brazil": "BR", "Mexico": "MX",
+    "Netherlands": "NL", "Dutch": "NL", "Sweden": "SE", "Swedish": "SE", "Switzerland": "CH",
+    "Swiss": "CH", "Israel": "IL", "Nigeria": "NG", "Kenya": "KE", "South Africa": "ZA",
+    "Philippines": "PH", "Vietnam": "VN", "Indonesia": "ID", "Poland": "PL", "Dublin": "IE",
+    "London": "UK", "New York": "US", "California": "US", "Bengaluru": "IN", "Bangalore": "IN",
+}
+_COUNTRY = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(_COUNTRIES, key=len, reverse=True)) + r")\b")
+_GOVERNMENT = {"EU", "US", "UK", "European Union", "European Commission", "White House", "Congress",
+               "FTC", "EEOC", "NLRB"}
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december".split())}
+_DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+                   r"December)\s+(\d{1,2}),?\s+(20\d\d)\b|\b(20\d\d)-(\d\d)-(\d\d)\b")
+
+_COUNT = re.compile(rf"(?<![\w.,])(?:up\s+to\s+|about\s+|around\s+|nearly\s+|almost\s+|some\s+|more\s+than\s+|over\s+|"
+                    rf"roughly\s+|approximately\s+)?({_NUMBER})(?:\s*\+)?(?P<tail>\s+(?:(?:[\w-]+\s+){{0,3}}?)"
+                    rf"{_PEOPLE}\b)?", re.I)
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per\s+cent\b)(?P<of>\s+(?:of\s+)?(?:its\s+|the\s+|their\s+|"
+                      r"total\s+|global\s+|the\s+company['’]s\s+)*(?:\S+\s+){0,1}?"
+                      r"(?:workforce|staff|employees|jobs|headcount|workers|employees|team|newsroom|"
+                      r"positions|roles|people))?", re.I)
+_UNIT = re.compile(r"(?:(?:its|the|at\s+its|in\s+its|at\s+the)\s+)([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)?)\s+(?:unit|division|team|"
+                   r"department|business|arm|group)\b|(?:\d[\d,.]*\s?k?|hundred|hundreds\s+of|thousand|thousands\s+of|"
+                   r"dozens\s+of|its|some|off|of|cut|cutting|hire|hiring|replace)[\s\"“”'‘’]+"
+                   r"((?:[A-Za-z][\w-]*\s+)?(?:service\s+|support\s+)?"
+                   r"(?:agents|recruiters|engineers|journalists|writers|actors|developers|moderators|"
+                   r"translators|designers|nurses|teachers|clerks|programmers|reporters|staff|workers|roles|"
+                   r"employees|jobs|positions))\b")
+_GENERIC_UNIT = {"new", "more", "tech", "human", "full-time", "part-time", "permanent", "corporate", "office", "global", "its", "other", "additional", "editorial", "existing", "remote"}
+_UNIT_STOP = {"its", "the", "of", "jobs", "and", "some", "more", "than", "new", "off", "lay", "laid",
+              "cut", "cutting", "about", "around", "up", "to", "hundred", "thousand", "million",
+              "several", "other", "many", "all", "those", "these", "tech", "human", "full-time",
+              "fewer", "few", "laying", "cuts", "hire", "hiring", "thousands", "hundreds", "dozens"}
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    field: str
+    start: int
+    text: str
+
+
+def _sentences(field: str, value: str) -> list[_Sentence]:
+    out = []
+    for m in _SENTENCE.finditer(value):
+        if m.group().strip():
+            out.append(_Sentence(field, m.start(), m.group()))
+    return out
+
+
+_WORDS = re.compile(r"\S+")
+
+
+def _is_title_case(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    long = [w for w in words if len(w) > 3]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.8 * len(long)
+
+
+def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[str, int, int] | None:
+    """The organisation acting: the last one named before the trigger in the sentence (in a
+    Title Case headline, the one it starts with), else 'at|in|by X' right after it.
+    Returns (raw, start, end) in sentence offsets."""
+    text = sentence.text
+    lo = 0
+    words_before = list(_WORDS.finditer(text, 0, trigger_start))
+    if len(words_before) > 16:
+        lo = words_before[-16].start()
+    before = [m for m in _ORG.finditer(text, lo, trigger_start)
+              if _org_ok(m.group(1)) and not re.search(r"\d\s*$", text[max(0, m.start(1) - 3):m.start(1)])]
+    if before and _is_title_case(text[:trigger_start]):
+        before = before[:1]
+    if before:
+        m = before[-1]
+        raw, start = _trim_org(m.group(1), m.start(1))
+        if raw:
+            return raw, start, start + len(raw)
+    after = re.compile(r"\s*(?:\S+\s+){0,6}?(?:at|in|by|from)\s+").match(text, trigger_end)
+    if after:
+        m = _ORG.match(text, after.end())
+        if m and _org_ok(m.group(1)):
+            raw, start = _trim_org(m.group(1), m.start(1))
+            if raw:
+                return raw, start, start + len(raw)
+    return None
+
+
+_NEGATED = re.compile(r"(?:\b(?:avoid|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
+                      r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)\s+(?:\S+\s+){0,2}$)", re.I)
+_PRONOUN = re.compile(r"\b(?:it|the\s+(?:company|firm|group|bank|startup|tech\s+giant|giant|"
+                      r"retailer|carrier|airline|automaker|publisher|studio|business))\b[^,;]{0,60}$", re.I)
+
+
+def _trim_org(raw: str, start: int) -> tuple[str, int]:
+    """The last run of name-like words ('Amid Meta' -> 'Meta', 'IBM Plans To' -> 'IBM');
+    'of', 'the', 'and', '&', 'de' only inside a name ('Bank of America')."""
+    words = raw.split(" ")
+    offsets, pos = [], start
+    for w in words:
+        offsets.append(pos)
+        pos += len(w) + 1
+    best: tuple[int, int] | None = None
+    i = 0
+    while i < len(words):
+        if _bad_word(words[i]) or words[i].lower() in _CONNECTORS:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(words) and not _bad_word(words[j]):
+            j += 1
+        while j - 1 > i and words[j - 1].lower() in _CONNECTORS:
+            j -= 1
+        best = (i, j)
+        i = j
+    if best is None:
+        return "", start
+    name = " ".join(words[best[0]:best[1]]).rstrip(".,:;")
+    if name.endswith(("'s", "’s")):
+        name = name[:-2]
+    return name, offsets[best[0]]
+
+
+_CONNECTORS = {"of", "the", "and", "&", "de"}
+_VERBLIKE_OK = {"boeing", "united", "limited", "red", "xing", "ping", "tyson", "feed"}
+
+
+def _bad_word(word: str) -> bool:
+    w = word.lower().rstrip(".,:;")
+    w = w[:-2] if w.endswith(("'s", "’s")) else w
+    if w in _CONNECTORS:
+        return False
+    if word.endswith("-") or re.search(r"-[a-z]", word):
+        return True
+    if len(w) > 4 and w.endswith(("ing", "ed")) and w not in _VERBLIKE_OK and not word.isupper():
+        return True
+    return (w in _NOT_ORG or w in _TITLE_VERBS) and w not in _ORG_HEAD_OK
+
+
+_TITLE_VERBS = {w.lower() for w in (
+    "Join Joins Announces Announce Confirms Confirm Begins Begin Starts Start Set Sets Wants Want Will "
+    "Reportedly Plans Planning Says Tells Told Warns Unveils Launches Launch Makes Make Gets Get Takes "
+    "Take Eyes Weighs Considers Mulls Moves Move Looks Look Aims Aim Seeks Seek Targets Expects Expect "
+    "Tries Try Has Have Had Does Do Did Becomes Become Goes Go Lets Let Puts Put Gives Give Asks "
+    "Calls Call Urges Pushes Faces Face Sees See Offers Offer Reveals Opens Closes Builds Wins "
+    "Again Still Just Only Even Soon Also Ahead Amid Into Onto Upon Via Per Than Off Up Down Out "
+    "Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
+def _org_ok(raw: str) -> bool:
+    name, _ = _trim_org(raw, 0)
+    if not name or len(name) < 2:
+        return False
+    if name in _COUNTRIES and name not in _GOVERNMENT:
+        return False
+    return not re.fullmatch(r"[\d,.]+", name)
+
+
+def _numbers_near(sentence: str, lo: int, hi: int) -> tuple[int | None, tuple[int, int] | None]:
+    """The people-count nearest to the trigger (inside [lo, hi) of the sentence)."""
+    best = None
+    for m in _COUNT.finditer(sentence, max(0, lo - 60), min(len(sentence), hi + 90)):
+        tail = m.group("tail")
+        text = m.group(1)
+        if not tail:
+            continue
+        after = sentence[m.end(1):m.end(1) + 12]
+        if re.match(r"\s?(?:%|percent|per\s+cent|years?|months?|days?|hours?|weeks?)", after, re.I):
+            continue
+        if re.match(r"\s*(?:billion|million|bn|mn)\s+(?:in|dollars|euros|pounds)", after, re.I):
+            continue
+        if re.search(r"[$£€¥]\s?$", sentence[max(0, m.start(1) - 2):m.start(1)]):
+            continue
+        if re.search(r"(?:several|a\s+few|few|many|some|hundreds\s+of|thousands\s+of)[\s\"“'‘]*$",
+                     sentence[max(0, m.start(1) - 14):m.start(1)], re.I) and not re.match(r"\d", text):
+            continue
+        value = parse_number(text)
+        if value is None or value < 2 or (1990 <= value <= 2035 and "," not in text):
+            continue
+        dist = abs(m.start(1) - lo) if m.start(1) < lo else max(0, m.start(1) - hi)
+        if best is None or dist < best[0]:
+            best = (dist, value, (m.start(1), m.end(1)))
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _percent_near(sentence: str, lo: int, hi: int) -> tuple[float | None, tuple[int, int] | None]:
+    for m in _PERCENT.finditer(sentence, max(0, lo - 60), min(len(sentence), hi + 90)):
+        if m.group("of"):
+            return float(m.group(1)), (m.start(), m.end(1))
+        # "cuts 10% of" with the noun before: "cut its workforce by 10%"
+        if re.search(r"(?:workforce|staff|headcount|employees)\s+by\s+(?:about\s+|around\s+|nearly\s+)?$",
+                     sentence[max(0, m.start() - 40):m.start()], re.I):
+            return float(m.group(1)), (m.start(), m.end(1))
+    return None, None
+
+
+def _unit_near(sentence: str, lo: int, hi: int) -> str | None:
+    window = sentence[max(0, lo - 40):min(len(sentence), hi + 80)]
+    for m in _UNIT.finditer(window):
+        if m.group(1):
+            return m.group(1)
+        phrase = m.group(2)
+        words = [w for w in re.split(r"\s+", phrase) if w]
+        while words and (words[0].lower() in _UNIT_STOP or re.match(r"[\d,.]+k?$", words[0])
+                         or parse_number(words[0]) is not None):
+            words.pop(0)
+        if len(words) >= 2 and words[0].lower() not in _GENERIC_UNIT:
+            return " ".join(words)
+    return None
+
+
+def _event_date(sentence: str, story_date: date | None) -> date | None:
+    m = _DATE.search(sentence)
+    if m:
+        try:
+            if m.group(1):
+                return date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
+            return date(int(m.group(4)), int(m.group(5)), int(m.group(6)))
+        except ValueError:
+            pass
+    return story_date
+
+
+def _is_forecast(sentence: str, actor_end: int, trigger_start: int) -> bool:
+    """'X could cut ...', 'AI may replace ...': a modal between the actor and the trigger."""
+    return bool(_MODAL.search(sentence, actor_end, trigger_start))
+
+
+def extract_events(item: TextLike, story_date: date | datetime | None = None) -> list[WorkforceEvent]:
+    """Event mentions of one item, one per (company, action), the first mention's details
+    completed by later ones (a headcount from the lede, say)."""
+    if isinstance(story_date, datetime):
+        story_date = story_date.date()
+    values = {f: (getattr(item, f, "") or "") for f in FIELDS}
+    values["text"] = values["text"][:MAX_TEXT_CHARS]
+    if not any(_QUICK.search(v) for v in values.values() if v):
+        return []
+    # summary often repeats the start of text (replay): read each distinct field once
+    if values["summary"] and values["text"].startswith(values["summary"][:200]):
+        values["summary"] = ""
+    story_ai = any(_AI.search(v) for v in values.values() if v)
+    lead = _lead_actor(values["title"])
+    found: dict[tuple[str, str], dict] = {}
+    for field, value in values.items():
+        if not value or not _QUICK.search(value):
+            continue
+        for sent in _sentences(field, value):
+            for m in _TRIGGER.finditer(sent.text):
+                _mention(found, sent, m, m.lastgroup, story_ai, story_date, lead)
+    return [_event(v) for v in found.values()]
+
+
+def _lead_actor(title: str) -> tuple[str, _Sentence, int, int] | None:
+    """The organisation a headline starts with ('Dropbox lays off ...'): what 'it' and 'the
+    company' refer to in the lede."""
+    if not title:
+        return None
+    sent = _Sentence("title", 0, title)
+    m = _ORG.match(title.lstrip("‘’'\"“” "), 0)
+    if m is None:
+        return None
+    offset = len(title) - len(title.lstrip("‘’'\"“” "))
+    if not _org_ok(m.group(1)):
+        return None
+    raw, start = _trim_org(m.group(1), m.start(1) + offset)
+    if not raw or start != offset:
+        return None
+    return raw, sent, start, start + len(raw)
+
+
+def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
+             story_date: date | None, lead: tuple[str, _Sentence, int, int] | None) -> None:
+    if _NEGATED.search(sent.text, max(0, m.start() - 40), m.start()):
+        return
+    actor = _actor(sent, m.start(), m.end())
+    span_sent = sent
+    if actor is None:
+        if lead is None or not _PRONOUN.search(sent.text, max(0, m.start() - 80), m.start()):
+            return
+        raw, span_sent, a_start, a_end = lead
+    else:
+        raw, a_start, a_end = actor
+        if a_end <= m.start() and _is_forecast(sent.text, a_end, m.start()):
+            return
+    if action == "policy" and not _AI.search(sent.text):
+        return  # a law about something else
+    if action in ("strike", "agreement") and not re.search(
+            r"union|guild|workers|writers|actors|staff|employees|strik|contract|labou?r|SAG|WGA|UAW|"
+            r"Teamsters|dockworkers|nurses|teachers", sent.text, re.I):
+        return  # a missile strike, a trade deal
+    company = normalise_company(raw)
+    if company == "Hollywood" and action in ("strike", "agreement"):
+        company = ("SAG-AFTRA" if re.search(r"\bactors\b", sent.text, re.I)
+                   and not re.search(r"writers", sent.text, re.I) else "WGA")
+    if not company_key(company):
+        return
+    if action in ("cut", "hire", "freeze"):
+        headcount, h_span = _numbers_near(sent.text, m.start(), m.end())
+        percent, p_span = _percent_near(sent.text, m.start(), m.end())
+    else:
+        headcount, h_span = _numbers_near(sent.text, m.start(), m.end()) if action in ("reskill", "replace", "strike") else (None, None)
+        percent, p_span = None, None
+    explicit = bool(_AI.search(sent.text))
+    attribution = "explicit" if explicit else "linked" if story_ai else "none"
+    base = sent.start
+    spans = [Span(span_sent.field, span_sent.start + a_start, span_sent.start + a_end, raw),
+             Span(sent.field, base + m.start(), base + m.end(), m.group())]
+    if h_span:
+        spans.append(Span(sent.field, base + h_span[0], base + h_span[1], sent.text[h_span[0]:h_span[1]]))
+    if p_span:
+        spans.append(Span(sent.field, base + p_span[0], base + p_span[1], sent.text[p_span[0]:p_span[1]]))
+    country = None
+    c = _COUNTRY.search(sent.text)
+    if c:
+        country = _COUNTRIES[c.group(1)]
+    key = (company_key(company), action)
+    new = {"company": company, "company_raw": raw, "action": action, "headcount": headcount,
+           "percent": percent, "occupation_or_unit": _unit_near(sent.text, m.start(), m.end()),
+           "ai_attribution": attribution, "event_date": _event_date(sent.text, story_date),
+           "country": country, "evidence": spans}
+    old = found.get(key)
+    if old is None:
+        found[key] = new
+        return
+    for name in ("headcount", "percent", "occupation_or_unit", "country"):
+        if old[name] is None and new[name] is not None:
+            old[name] = new[name]
+    if ATTRIBUTIONS.index(new["ai_attribution"]) < ATTRIBUTIONS.index(old["ai_attribution"]):
+        old["ai_attribution"] = new["ai_attribution"]
+    old["evidence"].extend(s for s in spans if s not in old["evidence"])
+
+
+def _event(v: dict) -> WorkforceEvent:
+    return WorkforceEvent(v["company"], v["company_raw"], v["action"], v["headcount"], v["percent"],
+                          v["occupation_or_unit"], v["ai_attribution"], v["event_date"],
+                          v["country"], tuple(v["evidence"]))
