@@ -16,6 +16,7 @@ from extractors.testhooks import pause_point
 from extractors.types import Article, Classification, Feed
 from warehouse.clusters import assign_clusters
 from warehouse.db import utcnow
+from warehouse.events import record_events
 from warehouse.facts import facts_fresh, refresh_facts
 
 ARTICLE_SCHEMA = pa.schema([
@@ -113,6 +114,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str | None, articles: Seq
         assign_clusters(con, articles)
         _insert(con, "batch_classifications", classifications_table(classifications),
                 "upsert_classifications")
+        record_events(con, articles, classifications)  # workforce events (issue 19)
         _insert(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
         for name, version in {(c.classifier, c.version) for c in classifications}:
             mark_current_classifier(con, name, version)
