@@ -369,6 +369,7 @@ class _Decoder:
         self.chunks: list[bytes] = []
         self.raw_chunks: list[bytes] = []  # gzip only: the encoded bytes
         self.size = 0
+        self.raw_size = 0
         if encoding in ("identity", ""):
             self.zlib = None
         elif encoding in ("gzip", "x-gzip"):
@@ -384,6 +385,16 @@ class _Decoder:
         if self.zlib is None:
             self._keep(data)
             return
+        # The cap counts the bytes received as well as the decoded ones, and nothing may
+        # follow the end of the compressed stream: a 4 KB article followed by 800 MB of junk
+        # once came back "OK" with an 838 MB gzip body (peak RSS 1.9 GB).
+        self.raw_size += len(data)
+        if self.raw_size > self.cap:
+            raise BodyTooLargeError(f"body over the {self.cap}-byte cap (as received)", self.url)
+        if self.zlib.eof:
+            if data:
+                raise HardFetchError(f"data after the end of the {self.encoding} stream", self.url)
+            return
         if self.encoding != "deflate":
             self.raw_chunks.append(data)
         try:
@@ -398,6 +409,8 @@ class _Decoder:
         except zlib.error as exc:
             raise HardFetchError(f"body could not be decompressed ({self.encoding}): {exc}",
                                  self.url) from None
+        if self.zlib.eof and self.zlib.unused_data:
+            raise HardFetchError(f"data after the end of the {self.encoding} stream", self.url)
 
     def _keep(self, data: bytes) -> None:
         self.size += len(data)
