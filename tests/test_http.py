@@ -118,9 +118,9 @@ def test_link_to_other_loopback_host_is_blocked_and_canary_never_hit():
             with pytest.raises(BlockedURLError, match="non-public"):
                 fetch(canary.url("/secret"), trusted_host="127.0.0.1")
             with pytest.raises(BlockedURLError):  # a redirect hop is checked too
-                fetch(feed_host.url("/go"), trusted_host="127.0.0.1")
+                fetch(feed_host.url("/go"), trusted_host=f"127.0.0.1:{feed_host.port}")
             # the feed's own host may be loopback
-            assert fetch(feed_host.url("/page"), trusted_host="127.0.0.1").status == 200
+            assert fetch(feed_host.url("/page"), trusted_host=f"127.0.0.1:{feed_host.port}").status == 200
         assert canary.hits == []
 
 
@@ -184,7 +184,7 @@ def test_gzip_page_is_archived_as_received_and_reads_back_decoded(tmp_path):
         async with Fetcher(FAST) as f:
             items = [FeedItem("f", "o", srv.url(p), srv.url(p), None, "t")
                      for p in ("/gz.html", "/plain.html")]
-            return [await fetch_page(f, item, "127.0.0.1") for item in items]
+            return [await fetch_page(f, item, f"127.0.0.1:{srv.port}") for item in items]
 
     with RouteServer(routes) as srv:
         gz_page, plain_page = asyncio.run(go(srv))
@@ -214,7 +214,7 @@ def test_page_chunks_hand_on_every_page_and_error_in_chunks():
         items = [FeedItem("f", "o", srv.url(f"/p{i}.html"), srv.url(f"/p{i}.html"), None, "t")
                  for i in list(range(7)) + [9]]  # p6: robots; p9: 404
         async with Fetcher(FAST) as f:
-            return [chunk async for chunk in fetch_page_chunks(f, items, {"f": "127.0.0.1"}, 3)]
+            return [chunk async for chunk in fetch_page_chunks(f, items, {"f": f"127.0.0.1:{srv.port}"}, 3)]
 
     with RouteServer(routes) as srv:
         chunks = asyncio.run(go(srv))
@@ -290,7 +290,7 @@ def test_a_failing_archive_fails_the_batch_and_stops_its_fetches_and_extractions
             rt = pipeline.Runtime(run_id="r", db_path=tmp_path / "w.duckdb", data_dir=tmp_path,
                                   fetcher=f, pool=ThreadPoolExecutor(2), archive=FullDisk(),
                                   batch_size=20, workers=2)
-            rt.feed_hosts = {"f": "127.0.0.1"}
+            rt.feed_hosts = {"f": f"127.0.0.1:{srv.port}"}
             with pytest.raises(OSError, match="No space"):
                 await pipeline.process_batch(rt, items)
             others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -302,3 +302,26 @@ def test_a_failing_archive_fails_the_batch_and_stops_its_fetches_and_extractions
     with RouteServer(routes) as srv:
         assert asyncio.run(go(srv)) == []
     assert FullDisk.calls == 2
+
+
+def test_data_after_the_gzip_member_is_an_error_and_never_kept():
+    """Issue 15, finding 2: the decoder once kept every raw chunk after the gzip member ended
+    (a 4 KB article plus 800 MB of junk came back "OK" with an 838 MB gzip body)."""
+    article = b"<html><body><p>" + b"An article. " * 300 + b"</p></body></html>"
+    wire = gzip.compress(article) + b"\0junk" * 200_000  # 1 MB after the member
+    with RouteServer({"/trail": ok(wire, **{"Content-Encoding": "gzip", "Content-Type": "text/html"})}) as srv:
+        with pytest.raises(HardFetchError, match="data after the end of the gzip stream"):
+            fetch(srv.url("/trail"))
+
+
+def test_the_cap_counts_bytes_as_received_too():
+    import os
+
+    from extractors.http import _Decoder
+
+    decoder = _Decoder("gzip", 10_000, "http://x/")
+    wire = gzip.compress(os.urandom(30_000))  # incompressible: raw passes the cap first
+    with pytest.raises(BodyTooLargeError, match="as received"):
+        for i in range(0, len(wire), 4096):
+            decoder.feed(wire[i:i + 4096])
+    assert sum(len(c) for c in decoder.raw_chunks) <= 10_000 + 4096
