@@ -33,6 +33,7 @@ from extractors.types import Classification, Evidence, FeedItem, Page, TextItem
 from flows.pipeline import default_workers
 from flows.progress import reporter
 from warehouse.db import utcnow, write_connection
+from warehouse.events import refresh_events
 from warehouse.load import (CLASSIFICATION_SCHEMA, _insert, errors_table,
                             mark_current_classifier, naive_utc, sql)
 
@@ -221,6 +222,7 @@ def _upsert(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         _insert(con, "batch_classifications", pa.concat_tables(tables), "upsert_classifications")
+        refresh_events(con, [i for t in tables for i in t.column("article_id").to_pylist()])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -336,6 +338,7 @@ def _write_reextracted(con: duckdb.DuckDBPyConnection, run_id: str, texts: list[
         _insert(con, "batch_texts", table, "backfill_update_texts")
         _insert(con, "batch_classifications", pa.concat_tables(classifications),
                 "upsert_classifications")
+        refresh_events(con, [t["article_id"] for t in texts])
         _insert(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
         con.execute("COMMIT")
     except BaseException:
