@@ -27,7 +27,12 @@ def query(
     topic: Optional[str] = typer.Option(None, help="Only AI×work stories with this topic."),
     interval: str = typer.Option("week", help="day, week or month."),
     count: str = typer.Option("stories", help="stories (near-duplicates once) or articles (every copy)."),
-    limit: int = typer.Option(50, help="Rows of `stories` and `rising`."),
+    limit: int = typer.Option(50, help="Rows of `stories`, `rising` and `events`."),
+    action: Optional[str] = typer.Option(None, help="events: cut, hire, freeze, reskill, adopt, "
+                                         "replace, strike, agreement or policy."),
+    company: Optional[str] = typer.Option(None, help="events: only this company (normalised)."),
+    min_headcount: Optional[int] = typer.Option(None, "--min-headcount",
+                                                help="events: at least this many people."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
     output: Optional[Path] = OUTPUT_OPTION,
     db: str = DB_OPTION,
@@ -47,6 +52,8 @@ def query(
         workwatch query stories --topic policy --limit 20
 
         workwatch query coverage --outlet theguardian.com --format parquet --output coverage.parquet
+
+        workwatch query events --action cut --min-headcount 1000 --since 2023-01-01
     """
     from warehouse.analytics import (QueryParameterError, QueryParams, check_params,
                                      named_queries, parse_day)
@@ -61,7 +68,8 @@ def query(
     try:
         params = check_params(QueryParams(
             since=parse_day(since, "--since"), until=parse_day(until, "--until"), outlet=outlet,
-            topic=topic, interval=interval, count=count, limit=limit))
+            topic=topic, interval=interval, count=count, limit=limit, action=action,
+            company=company, min_headcount=min_headcount))
     except QueryParameterError as exc:
         raise UsageError(str(exc)) from None
     emit_named(db, name, params, fmt, output)

@@ -2,7 +2,8 @@
 parameters (`workwatch query NAME`).
 
 Each file's first comment line is its one-line description. A query names the parameters
-it uses as `$since`, `$until`, `$outlet`, `$topic`, `$interval`, `$count`, `$limit`; only
+it uses as `$since`, `$until`, `$outlet`, `$topic`, `$interval`, `$count`, `$limit` (and
+`$action`, `$company`, `$min_headcount` for `events`); only
 those are bound, always as parameters (never formatted into the SQL text).
 """
 
@@ -59,6 +60,9 @@ class QueryParams:
     interval: str = "week"
     count: str = "stories"
     limit: int = 50
+    action: str | None = None  # events: cut, hire, ... (classifiers.events.ACTIONS)
+    company: str | None = None  # events: matched normalised ("Amazon.com Inc." == "Amazon")
+    min_headcount: int | None = None  # events
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,12 @@ def check_params(params: QueryParams) -> QueryParams:
         raise QueryParameterError(f"--since {params.since} is after --until {params.until}")
     if params.limit < 1:
         raise QueryParameterError("--limit must be at least 1")
+    from classifiers.events import ACTIONS
+
+    if params.action is not None and params.action not in ACTIONS:
+        raise QueryParameterError(f"unknown action {params.action!r}; choose one of {', '.join(ACTIONS)}")
+    if params.min_headcount is not None and params.min_headcount < 0:
+        raise QueryParameterError("--min-headcount must not be negative")
     return params
 
 
@@ -124,12 +134,19 @@ def bind(query: NamedQuery, params: QueryParams) -> dict[str, Any]:
         "since": datetime.combine(params.since, time()) if params.since else None,
         "until": datetime.combine(params.until + timedelta(days=1), time()) if params.until else None,
         "outlet": params.outlet, "topic": params.topic, "interval": params.interval,
-        "count": params.count, "limit": params.limit,
+        "count": params.count, "limit": params.limit, "action": params.action,
+        "company": _company_key(params.company), "min_headcount": params.min_headcount,
     }
     unknown = [p for p in query.parameters if p not in values]
     if unknown:
         raise WarehouseError(f"query {query.name} uses unknown parameters: {', '.join(unknown)}")
     return {p: values[p] for p in query.parameters}
+
+
+def _company_key(company: str | None) -> str | None:
+    from classifiers.events import company_key
+
+    return company_key(company) if company else None
 
 
 def run_query(con: duckdb.DuckDBPyConnection, name: str, params: QueryParams) -> QueryResult:
