@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import time
 import uuid
 from collections import deque
@@ -302,8 +303,10 @@ def _replay(path: Path, db_path: Path, limit: int | None, batch_size: int, worke
     bad: list[tuple[int, tuple[str, ...]]] = []  # (count, first examples) per batch
     pending: deque[Future] = deque()
     status = "failed"
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=_init_worker,
-                               initargs=(stored,))
+    from flows.lifeline import die_with_parent  # workers end with this process (kill -9 too)
+
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=die_with_parent,
+                               initargs=(os.getpid(), _init_worker, stored))
     try:
         first_line = 1
         for chunk in chunks(read_lines(path, limit), batch_size):

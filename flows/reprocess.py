@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -102,7 +103,10 @@ def worker_pool(pool: Executor | None, workers: int | None) -> Iterator[Executor
     if pool is not None:
         yield pool
         return
-    own = ProcessPoolExecutor(max_workers=workers or default_workers())
+    from flows.lifeline import die_with_parent  # workers end with this process (kill -9 too)
+
+    own = ProcessPoolExecutor(max_workers=workers or default_workers(),
+                              initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         yield own
     finally:

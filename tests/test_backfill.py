@@ -139,7 +139,7 @@ def test_archive_backfill_pages_back_and_stops_at_the_range(site, feeds, pool, t
     summary = backfill(feeds, db, pool, "archive", *SEPT)
     assert summary["status"] == "ok", summary
     status = dict(rows(db, "SELECT run_id, status FROM runs"))
-    assert status.pop("dead") == "failed" and list(status.values()) == ["ok"]
+    assert status.pop("dead") == "crashed" and list(status.values()) == ["ok"]
     assert stored_paths(db, site) == {a.path for a in in_range(site.articles, *SEPT)}
     assert {r[0] for r in rows(db, "SELECT source FROM articles")} == {"archive"}
     feed_hits = [h for h in site.hits if h.startswith("/feed/")]

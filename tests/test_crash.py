@@ -178,7 +178,7 @@ def test_killed_at_every_stage_the_warehouse_stays_valid_and_the_next_run_comple
         titles = con.execute("SELECT count(DISTINCT title) FROM articles").fetchone()[0]
     finally:
         con.close()
-    assert runs == [("failed", 3), ("ok", 1)]  # the killed runs are closed, not left running
+    assert runs == [("crashed", 3), ("ok", 1)]  # the killed runs are closed, not left running
     assert titles == ARTICLES
 
 

@@ -7,6 +7,10 @@ and retry briefly while a writer holds the file lock.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import sys
+import threading
 import time
 from datetime import datetime, timezone
 from importlib import resources
@@ -108,28 +112,97 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+_held_locks: set[str] = set()  # lock files held by this process
+_held_guard = threading.Lock()
+
+
 @contextlib.contextmanager
 def ingest_lock(db_path: str | Path) -> Iterator[None]:
-    """Only one ingest or backfill per warehouse at a time: a second one fails at once."""
+    """Only one ingest, backfill or replay per warehouse at a time: a second one fails at once.
+
+    `<db>.lock` holds a POSIX record lock (fcntl.lockf) and names its holder: pid and process
+    start time (/proc/<pid>/stat field 22). A record lock belongs to the process: the kernel
+    drops it when the process dies, however it dies, and - unlike flock() - a forked child
+    (a fork-pool worker) does not inherit it, so an orphaned worker can never keep the
+    warehouse locked. A lock file left naming a process that has gone (or whose pid now
+    belongs to another process) is taken over with a one-line note on stderr."""
     import fcntl
-    import os
+
+    from flows.lifeline import start_time
 
     path = Path(str(db_path) + ".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "a+")
+    key = str(path.resolve())
+    with _held_guard:
+        if key in _held_locks:  # record locks never conflict within one process
+            raise _lock_busy(db_path, os.getpid())
+        _held_locks.add(key)
+    fd = -1
     try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise WarehouseLockedError(
-                f"another ingest or backfill is running on {db_path} (pid {holder}); "
-                "wait for it to finish") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise WarehouseError(f"cannot lock {path}: {exc}") from None
+            raise _lock_busy(db_path, _lock_holder(fd)) from None
+        previous = _read_holder(fd)
+        me = os.getpid()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{me} {start_time(me) or 0}\n".encode(), 0)
+        if previous is not None:
+            _note_takeover(db_path, *previous)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # a clean release leaves no holder to take over from
     finally:
-        fh.close()
+        if fd >= 0:
+            os.close(fd)  # releases the record lock
+        with _held_guard:
+            _held_locks.discard(key)
+
+
+def _lock_busy(db_path, pid: int | None) -> WarehouseLockedError:
+    holder = f"pid {pid}" if pid else "another process"
+    return WarehouseLockedError(f"another ingest or backfill is running on {db_path} ({holder}); "
+                                "wait for it to finish")
+
+
+def _read_holder(fd: int) -> tuple[int, int | None] | None:
+    """(pid, start time) recorded in the lock file, if any (an older file holds the pid only)."""
+    try:
+        fields = os.pread(fd, 200, 0).decode("ascii", "replace").split()
+        return int(fields[0]), (int(fields[1]) or None) if len(fields) > 1 else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _lock_holder(fd: int) -> int | None:
+    """The process holding the lock: the one the file names if it still runs, else the one
+    the kernel names (F_GETLK)."""
+    from flows.lifeline import is_running
+
+    recorded = _read_holder(fd)
+    if recorded is not None and is_running(*recorded):
+        return recorded[0]
+    try:
+        import fcntl
+        import struct
+
+        layout = "hhqqi4x"  # struct flock on Linux: type, whence, start, len, pid
+        request = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        answer = struct.unpack(layout, fcntl.fcntl(fd, fcntl.F_GETLK, request))
+        return answer[4] if answer[0] != fcntl.F_UNLCK and answer[4] > 0 else None
+    except (OSError, struct.error, ValueError):
+        return recorded[0] if recorded else None
+
+
+def _note_takeover(db_path, pid: int, started: int | None) -> None:
+    from flows.lifeline import is_running
+
+    why = ("which is still running but no longer holds it" if is_running(pid, started)
+           else "which is no longer running (killed?)" if is_running(pid) is False
+           else "whose pid now belongs to another process")
+    print(f"note: took over the ingest lock on {db_path} from pid {pid}, {why}",
+          file=sys.stderr, flush=True)

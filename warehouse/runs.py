@@ -48,7 +48,23 @@ class FeedResult:
     next_check_at: datetime | None = None
 
 
+CRASHED_MESSAGE = ("its process ended without finishing it (killed, or the machine stopped); "
+                   "batches it committed are kept, and the next run does the rest")
+
+
+def close_crashed_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Mark `crashed` every run still `running`. Call it only under warehouse.db.ingest_lock:
+    every run is started under that lock, so while we hold it a run marked running belongs
+    to a process that died (kill -9, power cut) before it could record its end."""
+    return len(con.execute(
+        "UPDATE runs SET status = 'crashed', finished_at = ?, message = ? "
+        "WHERE status = 'running' RETURNING run_id", [utcnow(), CRASHED_MESSAGE]).fetchall())
+
+
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, parameters: dict) -> None:
+    """Record a run as `running` (the caller holds the ingest lock); runs left running by a
+    dead process are closed first (`crashed`)."""
+    close_crashed_runs(con)
     con.execute(
         "INSERT INTO runs (run_id, kind, parameters, started_at, status) VALUES (?, ?, ?, ?, 'running') "
         "ON CONFLICT (run_id) DO NOTHING",
