@@ -26,18 +26,34 @@ class LabelsError(ValueError):
     """A line of the labels file is not a valid labelled item (names the line number)."""
 
 
+def _lines(fh, path: Path):
+    """The lines of `fh`; invalid UTF-8 becomes a LabelsError naming the line."""
+    line_no = 0
+    while True:
+        try:
+            line = fh.readline()
+        except UnicodeDecodeError:
+            raise LabelsError(f"{path}: line {line_no + 1}: not UTF-8") from None
+        if not line:
+            return
+        line_no += 1
+        yield line
+
+
 def load_labels(labels_path: str | Path) -> list[tuple[TextItem, dict]]:
     """(item, gold) pairs from a labels file; gold has ai_work, ai, work (None if absent), topics."""
     path = Path(labels_path)
     rows: list[tuple[TextItem, dict]] = []
     with _open_text(path) as fh:
-        for line_no, line in enumerate(fh, 1):
+        for line_no, line in enumerate(_lines(fh, path), 1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise LabelsError(f"{path}: line {line_no}: invalid JSON: {exc.msg}") from None
+            except RecursionError:
+                raise LabelsError(f"{path}: line {line_no}: JSON nested too deeply") from None
             try:
                 item = item_from_record(rec, path=str(path), line_no=line_no)
             except ValueError as exc:
@@ -105,29 +121,14 @@ def _confidences(clf: Classifier, items: list[TextItem], preds: list[Classificat
     ]
 
 
-def evaluate(labels_path: str | Path, classifier: Classifier | None = None) -> dict:
-    """Precision/recall/F1 of `classifier` (default: rules) on a labels file, as a dict."""
-    clf = classifier if classifier is not None else get_classifier("rules")
-    rows = load_labels(labels_path)
-    items = [it for it, _ in rows]
-    golds = [g for _, g in rows]
-    preds = clf.classify(items)
-    if len(preds) != len(items):
-        raise RuntimeError(f"classifier returned {len(preds)} results for {len(items)} items")
+def score_predictions(golds: Sequence[dict], preds: Sequence[Classification]) -> dict:
+    """ai/work/ai_work P/R/F1, the ai_work confusion and per-topic figures of predictions."""
+    report: dict = {}
     pred_topics = [frozenset(c.topics) if c.is_ai_work else frozenset() for c in preds]
-
-    report: dict = {
-        "classifier": getattr(clf, "name", type(clf).__name__),
-        "version": getattr(clf, "version", ""),
-        "labels": str(labels_path),
-        "items": len(items),
-        "positives": sum(1 for g in golds if g["ai_work"]),
-    }
     for key, attr in (("ai", "is_ai"), ("work", "is_work"), ("ai_work", "is_ai_work")):
         report[key] = _binary([g[key] for g in golds], [bool(getattr(c, attr)) for c in preds])
     aw = report["ai_work"]
     report["confusion"] = {k: aw[k] for k in ("tp", "fp", "fn", "tn")}
-
     topics: dict[str, dict] = {}
     for t in TOPICS:
         tp = sum(1 for g, p in zip(golds, pred_topics) if t in g["topics"] and t in p)
@@ -138,6 +139,27 @@ def evaluate(labels_path: str | Path, classifier: Classifier | None = None) -> d
     defined = [v["f1"] for v in topics.values() if v["f1"] is not None]
     report["topic_macro_f1"] = round(sum(defined) / len(defined), 4) if defined else None
     report["topics_in_macro"] = [t for t, v in topics.items() if v["f1"] is not None]
+    return report
+
+
+def evaluate(labels_path: str | Path, classifier: Classifier | None = None) -> dict:
+    """Precision/recall/F1 of `classifier` (default: the default classifier) on a labels file, as a dict."""
+    clf = classifier if classifier is not None else get_classifier()
+    rows = load_labels(labels_path)
+    items = [it for it, _ in rows]
+    golds = [g for _, g in rows]
+    preds = clf.classify(items)
+    if len(preds) != len(items):
+        raise RuntimeError(f"classifier returned {len(preds)} results for {len(items)} items")
+
+    report: dict = {
+        "classifier": getattr(clf, "name", type(clf).__name__),
+        "version": getattr(clf, "version", ""),
+        "labels": str(labels_path),
+        "items": len(items),
+        "positives": sum(1 for g in golds if g["ai_work"]),
+    }
+    report.update(score_predictions(golds, preds))
 
     conf = _confidences(clf, items, preds)
     misses = []

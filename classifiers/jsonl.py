@@ -4,9 +4,10 @@ Input: one JSON object per line, ``{"id", "title", "summary", "text"}``; a missi
 field counts as "". Blank lines are skipped. ``.gz`` input is read transparently.
 Output: one JSON object per input item, in input order::
 
-    {"id", "is_ai_work", "ai_score", "work_score", "topics", "evidence"}
+    {"id", "is_ai_work", "ai_score", "work_score", "topics", "evidence", "probability"}
 
 with ``evidence`` a list of ``{"signal", "term", "field", "start", "end", "weight"}``.
+``probability`` is the calibrated P(ai_work) of the learned stage (null for rules only).
 The output file is written to a temporary file and renamed into place at the end, so a bad
 input line leaves no partial output behind.
 """
@@ -101,6 +102,7 @@ def classification_record(c: Classification) -> dict:
         "work_score": c.work_score,
         "topics": list(c.topics),
         "evidence": [asdict(e) for e in c.evidence],
+        "probability": c.probability,
     }
 
 
@@ -116,7 +118,7 @@ def classify_file(
     Raises JsonlInputError (a ValueError) naming the line number of a bad input line, and
     OSError when a file cannot be read or written; in both cases no output file is left.
     """
-    clf = classifier if classifier is not None else get_classifier("rules")
+    clf = classifier if classifier is not None else get_classifier()
     out = Path(output_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)

@@ -1,6 +1,6 @@
-"""Measure the rule classifier's throughput (items/s, single core) on a JSON-lines file.
+"""Measure a classifier's throughput (items/s, single core) on a JSON-lines file.
 
-    python -m classifiers.speed [PATH] [--limit N] [--batch 500]
+    python -m classifiers.speed [PATH] [--limit N] [--batch 500] [--classifier learned|rules]
 
 PATH defaults to ../shared/corpus/replay-2023.jsonl.gz (title + summary feed items). Reading
 and parsing the file is not timed; only classify() calls are, as wall time and as CPU time of
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from classifiers.base import get_classifier
+from classifiers.base import DEFAULT, available, get_classifier
 from extractors.types import TextItem
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "replay-2023.jsonl.gz"
@@ -43,7 +43,7 @@ def load_items(path: Path, limit: int | None = None) -> list[TextItem]:
     return items
 
 
-def measure(items: list[TextItem], batch: int = 500, name: str = "rules") -> dict:
+def measure(items: list[TextItem], batch: int = 500, name: str = DEFAULT) -> dict:
     clf = get_classifier(name)
     clf.classify(items[:10])  # warm up (lexicon load, regex compile)
     positives = 0
@@ -71,13 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("path", nargs="?", default=str(DEFAULT_PATH))
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--classifier", default=DEFAULT, choices=available())
     args = ap.parse_args(argv)
     path = Path(args.path)
     if not path.exists():
         print(f"no such file: {path}", file=sys.stderr)
         return 1
     items = load_items(path, args.limit)
-    print(json.dumps(measure(items, args.batch)))
+    print(json.dumps(measure(items, args.batch, args.classifier)))
     return 0
 
 

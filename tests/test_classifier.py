@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.base import TOPICS, Classifier, UnknownClassifierError, get_classifier
+from classifiers.base import TOPICS, Classifier, UnknownClassifierError, available, get_classifier
 from classifiers.evaluate import LabelsError, evaluate, format_report
 from classifiers.jsonl import JsonlInputError, classify_file
 from classifiers.rules import LEXICON_PATH, LexiconError, RuleClassifier, load_lexicon
@@ -39,7 +39,10 @@ def assert_evidence_points_at_text(item: TextItem, c: Classification) -> None:
 
 def test_registry_and_protocol(clf):
     assert isinstance(clf, Classifier)
-    assert get_classifier() is clf and clf.name == "rules"
+    assert get_classifier("rules") is clf and clf.name == "rules"
+    # the default is rules + the learned stage (it beats rules alone in CV; README)
+    assert get_classifier().name == "learned" and isinstance(get_classifier(), Classifier)
+    assert {"rules", "learned"} <= set(available())
     with pytest.raises(UnknownClassifierError, match="unknown classifier"):
         get_classifier("nope")
     assert issubclass(UnknownClassifierError, ValueError)
@@ -252,10 +255,13 @@ def test_classify_file_round_trip(tmp_path):
     out = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
     assert [o["id"] for o in out] == ["x1", "x2", "3"]
     for o in out:
-        assert set(o) == {"id", "is_ai_work", "ai_score", "work_score", "topics", "evidence"}
+        assert set(o) == {"id", "is_ai_work", "ai_score", "work_score", "topics", "evidence",
+                          "probability"}
+        assert 0.0 <= o["probability"] <= 1.0  # calibrated P(ai_work) of the learned stage
         for e in o["evidence"]:
             assert set(e) == {"signal", "term", "field", "start", "end", "weight"}
     assert out[0]["is_ai_work"] is True and "displacement" in out[0]["topics"]
+    assert out[0]["probability"] > out[1]["probability"]
     assert out[1]["is_ai_work"] is False and out[1]["topics"] == [] and out[1]["evidence"] == []
     e = out[0]["evidence"][0]
     assert lines[0][e["field"]][e["start"] : e["end"]] == e["term"]

@@ -26,9 +26,7 @@ WITH picked AS (
     JOIN (SELECT article_id, published_at, first_seen_at, outlet, title, url FROM articles
           WHERE article_id IN (SELECT article_id FROM picked)) a ON a.article_id = p.article_id
     JOIN (SELECT k.article_id, k.topics, k.evidence
-          FROM classifications k
-          JOIN classifier_versions v ON v.classifier = k.classifier AND v.version = k.version
-                                    AND v.is_current
+          FROM story_classification k  -- the classification `stories` shows (migration 006)
           WHERE k.article_id IN (SELECT article_id FROM picked)) k ON k.article_id = p.article_id
     LEFT JOIN (SELECT article_id, cluster_id FROM article_clusters
                WHERE article_id IN (SELECT article_id FROM picked)) ac ON ac.article_id = p.article_id

@@ -1,0 +1,131 @@
+"""Stratified K-fold cross-validation of the rules and of rules + learned (``workwatch eval --folds``).
+
+The labelled files are pooled (an id seen twice counts once, first file wins), split into
+K stratified folds on ``ai_work`` with a fixed seed; in each fold the learned stage is
+trained on the other K-1 folds only and both classifiers are scored on the held-out fold.
+Figures are reported as mean ± sample standard deviation over the folds.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+
+from classifiers.base import TOPICS
+from classifiers.evaluate import load_labels, score_predictions
+from extractors.types import TextItem
+
+SEED = 13
+
+
+class CrossValidationError(ValueError):
+    """Cross-validation cannot run on these labels (too few items or positives for K folds)."""
+
+
+def load_pooled(paths: Sequence[str | Path]) -> list[tuple[TextItem, dict]]:
+    """(item, gold) pairs of several labels files; a repeated id counts once."""
+    seen: set[str] = set()
+    rows: list[tuple[TextItem, dict]] = []
+    for p in paths:
+        for item, gold in load_labels(p):
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+            rows.append((item, gold))
+    return rows
+
+
+def stratified_folds(labels: Sequence[bool], k: int, seed: int = SEED) -> list[list[int]]:
+    """Held-out indices of K stratified folds (sklearn's StratifiedKFold, shuffled, fixed seed)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    n_pos = sum(1 for v in labels if v)
+    if k < 2 or n_pos < k or len(labels) - n_pos < k:
+        raise CrossValidationError(
+            f"{k} folds need at least {k} positive and {k} negative items "
+            f"(have {n_pos} and {len(labels) - n_pos}); k must be >= 2")
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [sorted(te.tolist()) for _, te in skf.split([[0]] * len(labels), [int(v) for v in labels])]
+
+
+def _mean_sd(values: Sequence[float | None]) -> dict:
+    vs = [v for v in values if v is not None]
+    if not vs:
+        return {"mean": None, "sd": None, "n": 0}
+    sd = statistics.stdev(vs) if len(vs) > 1 else 0.0
+    return {"mean": round(statistics.fmean(vs), 4), "sd": round(sd, 4), "n": len(vs)}
+
+
+def _summary(fold_reports: list[dict]) -> dict:
+    out: dict = {"ai_work": {}, "topics": {}}
+    for k in ("precision", "recall", "f1"):
+        out["ai_work"][k] = _mean_sd([r["ai_work"][k] for r in fold_reports])
+    out["topic_macro_f1"] = _mean_sd([r["topic_macro_f1"] for r in fold_reports])
+    for t in TOPICS:
+        out["topics"][t] = _mean_sd([r["topics"][t]["f1"] for r in fold_reports])
+    return out
+
+
+def cross_validate(paths: Sequence[str | Path], folds: int = 5, *, seed: int = SEED,
+                   rows: list[tuple[TextItem, dict]] | None = None) -> dict:
+    """K-fold CV report for rules-only and rules + learned, over the pooled labels files."""
+    from classifiers.learned import LearnedClassifier, model_from_bytes
+    from classifiers.rules import RuleClassifier
+    from classifiers.train import fit_model, model_bytes
+
+    rows = rows if rows is not None else load_pooled(paths)
+    items = [it for it, _ in rows]
+    golds = [g for _, g in rows]
+    held_out = stratified_folds([g["ai_work"] for g in golds], folds, seed)
+    rules = RuleClassifier()
+    per_fold: dict[str, list[dict]] = {"rules": [], "learned": []}
+    for fold, test in enumerate(held_out):
+        test_set = set(test)
+        train = [i for i in range(len(items)) if i not in test_set]
+        doc = model_bytes(fit_model([items[i] for i in train], [golds[i] for i in train],
+                                    rules=rules))
+        learned = LearnedClassifier(model_from_bytes(doc, f"<fold {fold + 1}>"), rules)
+        t_items = [items[i] for i in test]
+        t_golds = [golds[i] for i in test]
+        for name, clf in (("rules", rules), ("learned", learned)):
+            rep = score_predictions(t_golds, clf.classify(t_items))
+            rep["fold"] = fold + 1
+            rep["items"] = len(test)
+            per_fold[name].append(rep)
+    return {
+        "labels": [str(p) for p in paths],
+        "items": len(items),
+        "positives": sum(1 for g in golds if g["ai_work"]),
+        "folds": folds,
+        "seed": seed,
+        "rules": _summary(per_fold["rules"]),
+        "learned": _summary(per_fold["learned"]),
+        "per_fold": {k: [{"fold": r["fold"], "items": r["items"], "ai_work": r["ai_work"],
+                          "topic_macro_f1": r["topic_macro_f1"]} for r in v]
+                     for k, v in per_fold.items()},
+    }
+
+
+def _ms(m: dict) -> str:
+    if m.get("mean") is None:
+        return "      -      "
+    return f"{m['mean']:.3f} ± {m['sd']:.3f}"
+
+
+def format_cv(report: dict) -> str:
+    """Plain-text rendering of cross_validate()'s report: both classifiers side by side."""
+    r, lr = report["rules"], report["learned"]
+    lines = [
+        f"{report['folds']}-fold stratified CV (seed {report['seed']}) over "
+        f"{', '.join(report['labels'])}: {report['items']} items, {report['positives']} ai_work",
+        "learned stage trained inside each fold only; figures are mean ± sd over the folds",
+        "",
+        f"{'':<22}{'rules only':>17}   {'rules + learned':>17}",
+    ]
+    for k in ("precision", "recall", "f1"):
+        lines.append(f"{'ai_work ' + k:<22}{_ms(r['ai_work'][k]):>17}   {_ms(lr['ai_work'][k]):>17}")
+    lines.append(f"{'topic macro-F1':<22}{_ms(r['topic_macro_f1']):>17}   {_ms(lr['topic_macro_f1']):>17}")
+    for t in TOPICS:
+        lines.append(f"{'  ' + t + ' F1':<22}{_ms(r['topics'][t]):>17}   {_ms(lr['topics'][t]):>17}")
+    return "\n".join(lines)
