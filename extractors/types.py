@@ -159,3 +159,5 @@ class Classification:
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
     is_ai: bool = False
     is_work: bool = False
+    # Calibrated P(ai_work) from the learned stage (None for classifiers without one).
+    probability: float | None = None
