@@ -1,5 +1,12 @@
 """The SSRF rule: a link found inside a feed may point at a non-public address only when it
-is on the feed's own host. Every address the host resolves to is checked.
+is on the feed's own host *and port* (its origin, `trusted_origin(feed.url)`), or matches an
+explicit allow-list entry (`[fetch] private_allow` in feeds.toml). Every address a host
+resolves to is checked.
+
+The feed's own origin, when non-public, is resolved once per run and every request to it
+goes to that address (pinned): a name that a resolver answers with 127.0.0.1 reaches only
+the feed's port, and only the address it had when first checked. A bare host given as the
+trusted origin (no port) trusts only the default ports, 80 and 443.
 
 Numeric hosts in every spelling the C resolver accepts (2130706434, 0x7f000002, 0177.0.0.2,
 127.2) are read as the address they mean, and addresses that embed an IPv4 address
@@ -72,32 +79,123 @@ def ip_literal(host: str) -> str | None:
     return None
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def trusted_origin(url: str) -> str:
+    """"host:port" of a (feed) URL, the port explicit: what the SSRF rule trusts for its links."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 80)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def split_origin(origin: str) -> tuple[str, int | None]:
+    """(host, port) of "host:port", "[v6]:port" or a URL ("http://host:port/..."); port None
+    for a bare host or IPv6 address."""
+    origin = origin.strip().lower()
+    if "://" in origin:
+        origin = trusted_origin(origin)
+    if origin.startswith("["):
+        host, _, rest = origin[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif origin.count(":") == 1:
+        host, _, port = origin.partition(":")
+    else:
+        host, port = origin, ""
+    return host, (int(port) if port.isdigit() else None)
+
+
+class AllowEntry:
+    """One `private_allow` entry: "host", "host:port", "[v6]:port" (a host name matches by
+    name, an address by the addresses the URL's host resolves to), or a network such as
+    "10.0.0.0/8" (any port)."""
+
+    def __init__(self, spec: str):
+        self.spec = spec.strip()
+        self.network = None
+        self.port: int | None = None
+        if "/" in self.spec:
+            self.network = ipaddress.ip_network(self.spec, strict=False)
+            self.host = ""
+            return
+        host, self.port = split_origin(self.spec)
+        self.host = ip_literal(host) or host
+
+    @property
+    def by_name(self) -> bool:
+        return self.network is None and ip_literal(self.host) is None
+
+    def matches(self, host: str, port: int, addresses: list[str] | None = None) -> bool:
+        if self.port is not None and port != self.port:
+            return False
+        if self.network is not None:
+            return bool(addresses) and all(
+                ipaddress.ip_address(a.split("%")[0]) in self.network for a in addresses)
+        if self.by_name:
+            return host == self.host
+        return bool(addresses) and all(a == self.host for a in addresses)
+
+
 class AddressPolicy:
     """Decides whether a URL found inside a feed may be fetched."""
 
-    def __init__(self, resolver: Resolver | None = None, allow_private: bool = False):
+    def __init__(self, resolver: Resolver | None = None, allow_private: bool = False,
+                 allow: tuple[str, ...] | list[str] = ()):
         self.resolver = resolver or system_resolver
         self.allow_private = allow_private
+        self.allow = [AllowEntry(a) for a in allow]
+        # per trusted origin, this run: the address it was first found at when non-public
+        # (pinned), None when public
+        self._pinned: dict[tuple[str, int], str | None] = {}
+
+    @classmethod
+    def for_settings(cls, settings) -> "AddressPolicy":
+        return cls(allow_private=settings.allow_private_links,
+                   allow=tuple(getattr(settings, "private_allow", ()) or ()))
 
     async def check(self, url: str, trusted_host: str) -> str | None:
-        """Raise BlockedURLError unless url may be fetched for a feed on trusted_host.
+        """Raise BlockedURLError unless url may be fetched for a feed whose origin is
+        trusted_host ("host:port"; a bare host means its default ports).
 
-        Returns the approved address to connect to, or None when no check was needed (the
-        feed's own host, or private links allowed)."""
+        Returns the approved address to connect to, or None when no check was needed
+        (private links allowed, an allow-listed host name, or the feed's own origin on public
+        addresses)."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if not host:
             raise BlockedURLError("URL has no host", url)
-        if self.allow_private or host == trusted_host.lower():
+        if self.allow_private:
             return None
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 80)
+        if any(e.by_name and e.matches(host, port) for e in self.allow):
+            return None
+        trusted, trusted_port = split_origin(trusted_host)
+        trusted_ports = {trusted_port} if trusted_port else set(DEFAULT_PORTS.values())
+        own_host = host == trusted or (ip_literal(host) or host) == (ip_literal(trusted) or trusted)
+        if own_host and port in trusted_ports:
+            return await self._own_origin(host, port, url)
         addresses = await self._addresses(host, port, url)
+        if any(not e.by_name and e.matches(host, port, addresses) for e in self.allow):
+            return addresses[0]
         for address in addresses:
             if not is_public(address):
+                where = "host and port" if own_host else "host"
                 raise BlockedURLError(
-                    f"{host} resolves to non-public address {address}; only the feed's own "
-                    f"host ({trusted_host}) may be non-public", url)
+                    f"{host}:{port} resolves to non-public address {address}; only the feed's "
+                    f"own {where} ({trusted_host}) or a private_allow entry may be non-public",
+                    url)
         return addresses[0]
+
+    async def _own_origin(self, host: str, port: int, url: str) -> str | None:
+        """The feed's own origin: None when it is public (nothing to protect), else the
+        address it was first seen at this run (pinned, so a second DNS answer cannot move it)."""
+        key = (host, port)
+        if key in self._pinned:
+            return self._pinned[key]
+        addresses = await self._addresses(host, port, url)
+        return self._pinned.setdefault(
+            key, None if all(is_public(a) for a in addresses) else addresses[0])
 
     async def _addresses(self, host: str, port: int, url: str) -> list[str]:
         literal = ip_literal(host)

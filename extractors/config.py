@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors import urls
+from extractors.addresses import AllowEntry
 from extractors.errors import ConfigError
 from extractors.settings import FetchSettings
 from extractors.types import Feed
@@ -69,7 +71,21 @@ def parse_config(text: str, source: str = "feeds.toml") -> Config:
     schedule = data.get("schedule", {})
     if not isinstance(schedule, dict):
         raise ConfigError(f"{source}:{_line_of_table(text, 'schedule')}: [schedule] must be a table")
+    _url_rules(fetch, text, source)
     return Config(feeds=feeds, fetch=fetch, schedule=schedule, path=source)
+
+
+def _url_rules(fetch: FetchSettings, text: str, source: str) -> None:
+    """Check [fetch] private_allow entries; make [fetch] tracking_params part of every
+    canonical URL from now on (extractors/urls.py)."""
+    for spec in fetch.private_allow:
+        try:
+            AllowEntry(spec)
+        except ValueError as exc:
+            raise ConfigError(f"{source}:{_line_of_table(text, 'private_allow')}: [fetch] "
+                              f"private_allow entry {spec!r} is not a host, host:port or "
+                              f"network: {exc}") from None
+    urls.configure(fetch.tracking_params)
 
 
 def _parse_feed(entry: dict, index: int, text: str, source: str) -> Feed:

@@ -80,7 +80,8 @@ def extract_pages(pages: list[Page], settings: ExtractSettings = DEFAULT_EXTRACT
         except ExtractionError as exc:
             errors.append({"article_id": page.item.article_id, "url": page.item.url,
                            "feed": page.item.feed, "stage": "extract", "kind": "hard",
-                           "reason": exc.reason, "error": str(exc)})
+                           # the entry's fingerprint: not fetched again until the entry changes
+                           "reason": exc.reason, "error": page.item.mark_entry(str(exc))})
     return articles, errors
 
 

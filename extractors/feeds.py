@@ -9,15 +9,15 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 import feedparser
 
+from extractors.addresses import trusted_origin
 from extractors.errors import FeedParseError, FetchError
 from extractors.http import Fetcher
 from extractors.text import clean_text, plausible_date
 from extractors.types import Feed, FeedFetch, FeedItem, FeedState
-from extractors.urls import canonical_url, is_fetchable
+from extractors.urls import canonical_url, identity_key, is_fetchable, strip_credentials
 
 TAG_RE = re.compile(r"<[^>]+>")
 # numeric character references feedparser would crash on: surrogates, beyond U+10FFFF
@@ -51,26 +51,33 @@ async def fetch_feed(fetcher: Fetcher, feed: Feed, state: FeedState | None = Non
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     started = time.monotonic()
-    try:  # the feed's own host is trusted; a redirect elsewhere obeys the SSRF rule
-        resp = await fetcher.get(feed.url, headers=headers, trusted_host=_host(feed.url),
+    try:  # the feed's own host and port are trusted; a redirect elsewhere obeys the SSRF rule
+        resp = await fetcher.get(feed.fetch_url, headers=headers, trusted_host=trusted_origin(feed.url),
                                  max_bytes=fetcher.settings.max_feed_bytes)
     except FetchError as exc:
         return FeedFetch(feed=feed, status="error", http_status=exc.status,
-                         elapsed_s=time.monotonic() - started, error=str(exc),
+                         elapsed_s=time.monotonic() - started, error=_without_credentials(str(exc), feed),
                          error_kind=exc.kind, etag=state.etag,
                          last_modified=state.last_modified, body_hash=state.body_hash)
     if resp.status == 304:
         return FeedFetch(feed=feed, status="not_modified", http_status=304,
                          etag=resp.headers.get("etag", state.etag),
                          last_modified=resp.headers.get("last-modified", state.last_modified),
-                         body_hash=state.body_hash, final_url=resp.final_url,
+                         body_hash=state.body_hash, final_url=strip_credentials(resp.final_url),
                          elapsed_s=resp.elapsed_s)
     body_hash = hashlib.sha256(resp.body).hexdigest()
     status = "unchanged" if body_hash == state.body_hash else "ok"
     return FeedFetch(feed=feed, status=status, http_status=resp.status, body=resp.body,
                      content_type=resp.content_type, etag=resp.headers.get("etag"),
                      last_modified=resp.headers.get("last-modified"), body_hash=body_hash,
-                     final_url=resp.final_url, elapsed_s=resp.elapsed_s)
+                     final_url=strip_credentials(resp.final_url), elapsed_s=resp.elapsed_s)
+
+
+def _without_credentials(message: str, feed: Feed) -> str:
+    """An error message never carries the feed's credentials (whatever the library wrote)."""
+    if feed.credentials:
+        message = message.replace(feed.credentials + "@", "").replace(feed.credentials, "***")
+    return message
 
 
 def parse_feed(fetch: FeedFetch) -> ParsedFeed:
@@ -95,24 +102,20 @@ def parse_feed_bytes(body: bytes, feed: Feed, base_url: str | None = None,
         raise FeedParseError(f"feed parser failed: {type(exc).__name__}: {exc}"[:300]) from None
     if not parsed.entries:
         raise FeedParseError(_why_no_items(parsed, body))
-    items: dict[str, FeedItem] = {}
+    items: dict[str, FeedItem] = {}  # by identity: one item per page (scheme, slash ignored)
     skipped = 0
     for entry in parsed.entries:
         item = _item_from_entry(entry, feed, source)
         if item is None:
             skipped += 1
-        elif item.canonical_url not in items:
-            items[item.canonical_url] = item
+        else:
+            items.setdefault(identity_key(item.canonical_url), item)
     if not items:
         raise FeedParseError(f"{len(parsed.entries)} entries but none with an http(s) link")
     warning = None
     if parsed.get("bozo"):
         warning = f"malformed feed, items recovered: {_bozo_message(parsed)}"
     return ParsedFeed(tuple(items.values()), warning, skipped, len(parsed.entries))
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def _safe_charrefs(body: bytes) -> bytes:
@@ -178,7 +181,7 @@ def _item_from_entry(entry, feed: Feed, source: str) -> FeedItem | None:
     return FeedItem(
         feed=feed.name,
         outlet=feed.outlet,
-        url=link,
+        url=strip_credentials(link),  # fetched and stored without credentials
         canonical_url=canonical_url(link),
         guid=clean_text(str(guid), 2000) if guid else None,
         title=clean_text(html_to_text(entry.get("title", "")), MAX_TITLE),

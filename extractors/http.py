@@ -112,7 +112,7 @@ class Fetcher:
                  policy: AddressPolicy | None = None,
                  transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings or FetchSettings()
-        self.policy = policy or AddressPolicy(allow_private=self.settings.allow_private_links)
+        self.policy = policy or AddressPolicy.for_settings(self.settings)
         self._transport = transport
         self._gates: dict[str, HostGate] = {}
         # One small client per origin, not one big shared pool: httpcore scans every pooled
@@ -326,6 +326,8 @@ def _pinned(url: str, address: str | None, headers: dict[str, str]):
     ip = address.split("%")[0]
     host = f"[{ip}]" if ":" in ip else ip
     netloc = f"{host}:{parts.port}" if parts.port else host
+    if "@" in parts.netloc:  # a configured feed's credentials go with it (HTTP Basic)
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
     host_header = parts.netloc.rsplit("@", 1)[-1]
     target = parts._replace(netloc=netloc).geturl()
     extensions = {"sni_hostname": parts.hostname} if parts.scheme.lower() == "https" else None

@@ -32,6 +32,14 @@ class FetchSettings:
     max_retry_after_s: float = 30.0
     respect_robots: bool = True
     allow_private_links: bool = False  # SSRF rule; only tests of the rule itself change it
+    # Non-public places links inside feeds may reach besides the feed's own host and port
+    # (extractors/addresses.py): "host:port", "host", "[::1]:8080" or a network "10.0.0.0/8".
+    private_allow: tuple[str, ...] = ()
+    # More query parameters to drop from article URLs (extractors/urls.py); "name*" = prefix.
+    tracking_params: tuple[str, ...] = ()
+    # A page that got 404/410 (or was not HTML, or too big) is not requested again for this
+    # many days; 0 retries it on every run (warehouse/skips.py).
+    hard_failure_retry_days: float = 7.0
     # the run as a whole (flows/streaming.py); durations may be written "90s", "10m", "1h"
     run_deadline_s: float = 600.0  # commit what is done by then, defer the rest; 0: no deadline
     batch_interval_s: float = 10.0  # a batch commits when full or when its oldest result is this old

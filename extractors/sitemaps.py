@@ -25,7 +25,7 @@ from protego import Protego
 from extractors.errors import FetchError, WorkwatchError
 from extractors.text import clean_text, plausible_date
 from extractors.http import Fetcher
-from extractors.urls import canonical_url, is_fetchable
+from extractors.urls import canonical_url, identity_key, is_fetchable
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit, uncompressed
 MAX_ENTRIES = 50_000  # idem, per document
@@ -222,14 +222,14 @@ def _release(el) -> None:
 
 
 def select(doc: Sitemap, window: DateWindow) -> SitemapSelection:
-    """The entries of a document dated inside the window (unique by canonical URL)."""
+    """The entries of a document dated inside the window (unique by URL identity)."""
     chosen: dict[str, SitemapEntry] = {}
     undated = 0
     for entry in doc.urls:
         if entry.date is None:
             undated += 1
         elif window.contains(entry.date):
-            chosen.setdefault(canonical_url(entry.loc), entry)
+            chosen.setdefault(identity_key(canonical_url(entry.loc)), entry)
     return SitemapSelection(doc.url, tuple(chosen.values()), len(doc.urls), undated,
                             len(doc.sitemaps))
 

@@ -10,6 +10,11 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from extractors.urls import credentials_of, strip_credentials
+
+
+ENTRY_MARK = "entry "  # a no-text error ends "(entry <FeedItem.entry_fingerprint>)"
+
 
 def article_id_for(canonical_url: str) -> str:
     """Stable id of an article: the first 16 hex digits of sha256(canonical URL)."""
@@ -25,6 +30,23 @@ class Feed:
     outlet: str
     language: str = "en"
     enabled: bool = True
+    # `user:password` from a feed URL in feeds.toml: sent when fetching the feed itself, never
+    # stored or shown; `url` is the URL without it.
+    credentials: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        found = credentials_of(self.url)
+        if found is not None:
+            object.__setattr__(self, "url", strip_credentials(self.url))
+            object.__setattr__(self, "credentials", self.credentials or found)
+
+    @property
+    def fetch_url(self) -> str:
+        """The URL to request the feed at (with its credentials, if configured)."""
+        if not self.credentials:
+            return self.url
+        scheme, sep, rest = self.url.partition("://")
+        return f"{scheme}{sep}{self.credentials}@{rest}"
 
 
 @dataclass(frozen=True)
@@ -76,9 +98,24 @@ class FeedItem:
     language: str | None = None
     source: str = "feed"  # feed | sitemap | archive | urls
 
+    def __post_init__(self) -> None:
+        _strip_credentials(self, "url", "canonical_url")
+
     @property
     def article_id(self) -> str:
         return article_id_for(self.canonical_url)
+
+    @property
+    def entry_fingerprint(self) -> str:
+        """A short hash of what the feed says about this item; changes when the entry does
+        (a page that yielded no text is fetched again only then: warehouse/skips.py)."""
+        parts = (self.url, self.title, self.summary, self.guid or "",
+                 self.published_at.isoformat() if self.published_at else "")
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:12]
+
+    def mark_entry(self, error: str) -> str:
+        """An error message that names this feed entry (kept within the stored 1,000 chars)."""
+        return f"{error[:900]} ({ENTRY_MARK}{self.entry_fingerprint})"
 
 
 @dataclass(frozen=True)
@@ -95,6 +132,9 @@ class Page:
     # The body as it came over the wire when the server gzip-encoded it (the archive keeps
     # these bytes instead of compressing `html` again); dropped once archived.
     gzip_body: bytes | None = None
+
+    def __post_init__(self) -> None:
+        _strip_credentials(self, "final_url")
 
 
 @dataclass(frozen=True)
@@ -121,6 +161,18 @@ class Article:
     archive_path: str | None = None
     extract_error: str | None = None  # set when the page could not be fetched/extracted
     truncated: bool = False  # text was cut at extractors.extract.MAX_TEXT_CHARS
+
+    def __post_init__(self) -> None:
+        _strip_credentials(self, "url", "canonical_url")
+
+
+def _strip_credentials(obj, *names: str) -> None:
+    """Credentials in a URL (`user:secret@`) are never stored: every URL field of the stage
+    dataclasses goes without them, whoever builds them (feeds, backfill, replay, reprocess)."""
+    for name in names:
+        value = getattr(obj, name)
+        if value and "@" in value:
+            object.__setattr__(obj, name, strip_credentials(value))
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from extractors.archive import archive_dir
 from extractors.config import Config, load_config
 from extractors.errors import ConfigError, WorkwatchError
 from extractors.feed_archive import walk_feed_archive
+from extractors.addresses import trusted_origin
 from extractors.pages import host_of
 from extractors.settings import FetchSettings
 from extractors.sitemaps import (DateWindow, SitemapEntry, discover_sitemaps, site_origins,
@@ -45,7 +46,8 @@ from flows.pipeline import BatchResult, Runtime
 from flows.progress import SilentReporter, reporter, set_reporter
 from flows.scaleout import runner_is_dask, use_task_runner_for_extraction
 from warehouse.db import ingest_lock, utcnow, write_connection
-from warehouse.load import known_article_ids, sql, sync_feeds
+from warehouse.load import sql, sync_feeds
+from warehouse.skips import unseen_items
 from warehouse.runs import finish_run, start_run
 
 SOURCES = ("sitemap", "archive", "urls", "reprocess", "reclassify")
@@ -215,10 +217,10 @@ def select_feeds(config: Config, request: BackfillRequest) -> list[Feed]:
 async def sitemap_units(rt: Runtime, feed: Feed, window: DateWindow) -> AsyncIterator[Unit]:
     """One unit per sitemap document of the outlet, with its URLs dated in the window."""
     origins = await site_origins(rt.fetcher, feed.url)
-    roots, guessed = await discover_sitemaps(rt.fetcher, origins, host_of(feed.url))
+    roots, guessed = await discover_sitemaps(rt.fetcher, origins, trusted_origin(feed.url))
     found = False
     errors = []
-    async for sel in walk_sitemaps(rt.fetcher, roots, window, host_of(feed.url), guessed):
+    async for sel in walk_sitemaps(rt.fetcher, roots, window, trusted_origin(feed.url), guessed):
         if sel.missing:
             continue
         if sel.error:
@@ -362,15 +364,12 @@ def show_progress(t: Tally, more: int) -> None:
 
 
 def new_items_only(db_path: Path, items: Sequence[FeedItem]) -> list[FeedItem]:
-    """Items not stored yet (unique by canonical URL)."""
-    unique: dict[str, FeedItem] = {}
-    for item in items:
-        unique.setdefault(item.article_id, item)
-    if not unique:
+    """Items not stored yet, one per URL identity (warehouse/skips.py: any variant of the URL
+    stored, or a recent lasting failure, counts as stored)."""
+    if not items:
         return []
     with write_connection(db_path) as con:
-        known = known_article_ids(con, list(unique))
-    return [item for key, item in unique.items() if key not in known]
+        return unseen_items(con, items)
 
 
 def done_units(db_path: Path, job_key: str) -> dict[str, str]:
@@ -429,7 +428,7 @@ def list_units_trusted(rt: Runtime, units: Iterator[Unit]) -> Iterator[Unit]:
     """A URL list comes from the user, like feeds.toml: each listed host is trusted."""
     for unit in units:
         for item in unit.items:
-            rt.feed_hosts.setdefault(item.feed, host_of(item.url))
+            rt.feed_hosts.setdefault(item.feed, trusted_origin(item.url))
         yield unit
 
 

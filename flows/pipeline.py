@@ -18,20 +18,22 @@ from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
+from extractors.addresses import trusted_origin
 from extractors.archive import WarcArchive, archive_dir
 from extractors.errors import FeedParseError
 from extractors.extract import DEFAULT_EXTRACT, ExtractSettings
 from extractors.feeds import fetch_feed, parse_feed
 from extractors.health import after_failure, after_success
 from extractors.http import Fetcher
-from extractors.pages import fetch_page_chunks, host_of
+from extractors.pages import fetch_page_chunks
 from extractors.settings import FetchSettings
 from extractors.types import Article, Classification, Feed, FeedFetch, FeedItem, Page
 from flows.extraction import extract_and_classify, warm_up_worker
 from flows.progress import reporter
 from warehouse.db import read_connection, write_connection
-from warehouse.load import known_article_ids, load_batch
+from warehouse.load import load_batch
 from warehouse.runs import FeedResult, StoredFeed
+from warehouse.skips import unique_by_identity, unseen_items
 
 
 @dataclass
@@ -49,13 +51,14 @@ class Runtime:
     batch_size: int = 100
     workers: int = 2
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    feed_hosts: dict[str, str] = field(default_factory=dict)  # feed name -> its host (SSRF rule)
+    # feed name -> its "host:port" (SSRF rule: a link may be non-public only there)
+    feed_hosts: dict[str, str] = field(default_factory=dict)
     # When set (a Dask cluster through Prefect's task runner), extraction chunks go there
     # instead of the local process pool: chunk -> (articles, classifications, errors).
     remote_extract: Callable[[list[Page]], Awaitable[tuple]] | None = None
 
     def trust_feeds(self, feeds: Sequence[Feed]) -> None:
-        self.feed_hosts.update({f.name: host_of(f.url) for f in feeds})
+        self.feed_hosts.update({f.name: trusted_origin(f.url) for f in feeds})
 
 
 @dataclass(frozen=True)
@@ -199,17 +202,17 @@ async def fetch_and_parse_feed(rt: Runtime, feed: Feed, stored: StoredFeed | Non
     return FeedOutcome(fetch, parsed.items, parsed.warning, skipped_links=parsed.skipped_links)
 
 
-def select_new_items(db_path: Path, outcomes: Sequence[FeedOutcome]) -> list[FeedItem]:
-    """Items of all feeds, deduplicated by canonical URL, minus those already stored."""
-    unique: dict[str, FeedItem] = {}
-    for outcome in outcomes:
-        for item in outcome.items:
-            unique.setdefault(item.article_id, item)
-    if not unique or not db_path.exists():
-        return list(unique.values())
+def select_new_items(db_path: Path, outcomes: Sequence[FeedOutcome],
+                     retry_days: float = FetchSettings.hard_failure_retry_days) -> list[FeedItem]:
+    """Items of all feeds, one per URL identity, minus those already stored (under any
+    variant of their URL) and those not to fetch again yet (warehouse/skips.py).
+
+    retry_days: [fetch] hard_failure_retry_days of the run's configuration."""
+    items = [item for outcome in outcomes for item in outcome.items]
+    if not db_path.exists():
+        return unique_by_identity(items)
     with read_connection(db_path) as con:
-        known = known_article_ids(con, list(unique))
-    return [item for key, item in unique.items() if key not in known]
+        return unseen_items(con, items, retry_days=retry_days)
 
 
 def batches(items: Sequence, size: int) -> list[list]:

@@ -141,12 +141,12 @@ def test_discovery_and_walk_over_http():
 
         async def run():
             async with Fetcher(FetchSettings(per_host_delay_s=0, retries=0)) as f:
-                roots, guessed = await discover_sitemaps(f, [base.rstrip("/")], "127.0.0.1")
+                roots, guessed = await discover_sitemaps(f, [base.rstrip("/")], f"127.0.0.1:{listed.port}")
                 canary = f"http://127.0.0.2:{listed.port}/evil.xml"
                 assert roots == [f"{base}news.xml", canary, f"{base}sitemap.xml"]
                 w = DateWindow(date(2025, 1, 1), date(2025, 1, 31))
-                walked = [s async for s in walk_sitemaps(f, roots, w, "127.0.0.1", guessed)]
-                none = await discover_sitemaps(f, [bare.url("/").rstrip("/")], "127.0.0.1")
+                walked = [s async for s in walk_sitemaps(f, roots, w, f"127.0.0.1:{listed.port}", guessed)]
+                none = await discover_sitemaps(f, [bare.url("/").rstrip("/")], f"127.0.0.1:{bare.port}")
                 return walked, none
 
         walked, (bare_roots, bare_guessed) = asyncio.run(run())
