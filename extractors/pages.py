@@ -6,7 +6,7 @@ import asyncio
 from typing import AsyncIterator, Sequence
 from urllib.parse import urlsplit
 
-from extractors.errors import FetchError
+from extractors.errors import FetchError, FetchTimeoutError
 from extractors.http import Fetcher
 from extractors.types import FeedItem, Page
 
@@ -30,7 +30,7 @@ async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
 
     feed_hosts maps a feed name to its host: a link may be non-public only on that host.
     """
-    tasks = [asyncio.ensure_future(_fetch_or_error(fetcher, item, feed_hosts))
+    tasks = [asyncio.ensure_future(fetch_page_or_error(fetcher, item, feed_hosts))
              for item in items]
     pages: list[Page] = []
     errors: list[dict] = []
@@ -51,13 +51,17 @@ async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
             task.cancel()
 
 
-async def _fetch_or_error(fetcher: Fetcher, item: FeedItem,
-                          feed_hosts: dict[str, str]) -> Page | dict:
+async def fetch_page_or_error(fetcher: Fetcher, item: FeedItem,
+                             feed_hosts: dict[str, str]) -> Page | dict:
+    """The page, or an error record (`timed_out` set when it ran out of time)."""
     try:
         return await fetch_page(fetcher, item, feed_hosts.get(item.feed, ""))
     except FetchError as exc:
-        return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
-                "stage": "fetch", "kind": exc.kind, "reason": exc.reason, "error": str(exc)}
+        error = {"article_id": item.article_id, "url": item.url, "feed": item.feed,
+                 "stage": "fetch", "kind": exc.kind, "reason": exc.reason, "error": str(exc)}
+        if isinstance(exc, FetchTimeoutError):
+            error["timed_out"] = True
+        return error
     except Exception as exc:  # one broken page never fails the batch; retried next run
         return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
                 "stage": "fetch", "kind": "transient", "reason": "unexpected",

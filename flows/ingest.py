@@ -1,12 +1,15 @@
-"""The `daily_ingest` Prefect flow: thin orchestration over flows/pipeline.py.
+"""The `daily_ingest` Prefect flow: thin orchestration over flows/streaming.py and
+flows/pipeline.py.
 
-Tasks: one for all the due feeds (fetch + parse, concurrently) and one per batch of articles
-(fetch pages, archive, extract, classify, load), never one per article.
+Tasks: one for all the due feeds (fetch + parse, concurrently; each parsed feed's new items go
+on to page fetching at once) and one per batch of articles (wait for its extraction, load it
+in one transaction), never one per article.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from pathlib import Path
@@ -18,46 +21,58 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from extractors.config import load_config
+from extractors.errors import ConfigError
 from extractors.health import is_due
-from flows import pipeline
+from extractors.settings import parse_duration
+from extractors.types import Feed
+from flows import pipeline, streaming
 from flows.pipeline import BatchResult, FeedOutcome, Runtime
 from flows.progress import reporter
 from flows.scaleout import use_task_runner_for_extraction
+from flows.streaming import Batch, RunClock, Stream
 from warehouse.db import ingest_lock, utcnow, write_connection
 from warehouse.load import sql, sync_feeds
-from warehouse.runs import finish_run, record_feed_results, start_run, stored_feeds
+from warehouse.runs import FeedResult, finish_run, record_feed_results, start_run, stored_feeds
 
-BATCHES_IN_FLIGHT = 3
 
 
 @task(name="fetch-feeds", cache_policy=NO_CACHE, retries=0)
-async def fetch_feeds_task(rt: Runtime, feeds: list, stored: dict) -> list[FeedOutcome]:
+async def fetch_feeds_task(stream: Stream, feeds: list, stored: dict
+                           ) -> tuple[list[FeedOutcome], list[Feed]]:
     """Every due feed, concurrently, in one task: a Prefect task run costs ~40 ms of API
     server CPU and ~5 ms here (measured: 50 empty tasks, 2.1 s of server CPU), more than
-    fetching a feed does. Each feed's outcome is still recorded (feed_fetches, the summary
-    artifact)."""
-    return list(await asyncio.gather(
-        *(pipeline.fetch_and_parse_feed(rt, f, stored.get(f.name)) for f in feeds)))
+    fetching a feed does. Each parsed feed's items go on to the page fetches at once; each
+    feed's outcome is still recorded (feed_fetches, the summary artifact)."""
+    return await stream.fetch_feeds(feeds, stored)
 
 
 @task(name="process-article-batch", cache_policy=NO_CACHE, retries=0)
-async def process_batch_task(rt: Runtime, batch_no: int, items: list) -> BatchResult:
-    return await pipeline.process_batch(rt, items)
+async def process_batch_task(rt: Runtime, batch_no: int, batch: Batch, clock: RunClock
+                             ) -> BatchResult:
+    """One batch: its pages were fetched (and are being extracted) as they came; wait for
+    the extraction and load it in one transaction."""
+    return await streaming.finish_batch(rt, batch, clock)
 
 
 @flow(name="daily-ingest", log_prints=True)
 async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/workwatch.duckdb",
                        feed_names: list[str] | None = None, data_dir: str | None = None,
                        batch_size: int = 100, workers: int | None = None,
-                       force: bool = False) -> dict[str, Any]:
-    """Fetch every due feed, load its new articles with their classifications, summarise."""
+                       force: bool = False, deadline: float | str | None = None
+                       ) -> dict[str, Any]:
+    """Fetch every due feed, load its new articles with their classifications, summarise.
+
+    deadline: the whole run's, in seconds or as "10m" (default: run_deadline_s in feeds.toml's
+    [fetch], 600 s; 0 for none). What is done by then is committed, the rest deferred to the
+    next run (summary: `deadline_hit`, `deferred`)."""
+    started = time.monotonic()
     config = load_config(feeds_path)
+    clock = RunClock(run_deadline(deadline, config.fetch.run_deadline_s))
     feeds = config.enabled_feeds(feed_names)
     db = Path(db_path)
     data = Path(data_dir) if data_dir else db.parent
     run_id = uuid.uuid4().hex[:12]
-    started = time.monotonic()
-    with ingest_lock(db):
+    with ingest_lock(db), clock.signals():
         with write_connection(db) as con:
             con.execute(sql("ingest_close_stale_runs"), {"now": utcnow()})
             sync_feeds(con, config.feeds)
@@ -68,67 +83,129 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
                if force or feed_names or f.name not in stored
                or is_due(_aware(stored[f.name].next_check_at), now)]
         skipped = [pipeline.skipped_result(f, stored[f.name], now) for f in feeds if f not in due]
-        async with pipeline.open_runtime(run_id, db, data, config.fetch, workers,
-                                         batch_size) as rt:
-            rt.trust_feeds(feeds)
-            use_task_runner_for_extraction(rt)
-            if pipeline.news_likely(due, stored, now):
-                pipeline.start_pool(rt)
-            reporter().start("feeds", len(due))
-            # quote(): Prefect need not walk live objects and long lists
-            outcomes = await fetch_feeds_task(quote(rt), quote(due), quote(stored))
-            new_items = pipeline.spread_by_host(pipeline.select_new_items(db, outcomes))
-            results = await _run_batches(rt, new_items)
-        summary = _record(db, run_id, outcomes, skipped, new_items, results, stored, now,
-                          time.monotonic() - started)
+        try:
+            async with pipeline.open_runtime(run_id, db, data, config.fetch, workers,
+                                             batch_size) as rt:
+                rt.trust_feeds(feeds)
+                use_task_runner_for_extraction(rt)
+                if pipeline.news_likely(due, stored, now):
+                    pipeline.start_pool(rt)
+                reporter().start("feeds", len(due))
+                stream = Stream(rt, clock, lambda no, batch: process_batch_task(
+                    quote(rt), no, quote(batch), quote(clock)))
+                clock.start()
+                outcomes, deferred_feeds, results = await _stream(stream, due, stored)
+        except BaseException as exc:
+            _record_failure(db, run_id, exc)
+            raise
+        finally:
+            clock.close()
+        summary = _record(db, run_id, outcomes, skipped, deferred_feeds, stream, results,
+                          stored, now, time.monotonic() - started, clock)
     await _publish(summary)
     return summary
 
 
-async def _run_batches(rt: Runtime, items: list) -> list[BatchResult]:
-    reporter().start("articles", len(items))
-    gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
-
-    async def one(no: int, batch: list) -> BatchResult:
-        async with gate:
-            if rt.remote_extract is not None:
-                # on Dask the per-batch tasks are the extraction chunks, submitted from the
-                # flow's own context (a task's context holds live objects Dask can't ship)
-                return await pipeline.process_batch(rt, batch)
-            return await process_batch_task(quote(rt), no, quote(batch))
-
-    return list(await asyncio.gather(
-        *(one(no, b) for no, b in enumerate(pipeline.batches(items, rt.batch_size)))))
+def run_deadline(value: float | str | None, default: float) -> float | None:
+    """The run deadline in seconds (None: no deadline) from --deadline or feeds.toml."""
+    if value is None or value == "":
+        seconds = default
+    else:
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            raise ConfigError(f"--deadline {value!r} is not a duration: use seconds (600) or "
+                              "a number with a unit (90s, 10m, 1h)") from None
+    return seconds or None
 
 
-def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list, new_items: list,
-            results: list[BatchResult], stored: dict, now, seconds: float) -> dict[str, Any]:
-    errors = [e for r in results for e in r.errors]
-    incomplete = {e["feed"] for e in errors if e.get("kind") == "transient"}
-    new_by_feed: dict[str, int] = {}
-    for item in new_items:
-        new_by_feed[item.feed] = new_by_feed.get(item.feed, 0) + 1
-    feed_rows = pipeline.feed_results(outcomes, new_by_feed, incomplete, stored, now) + skipped
+async def _stream(stream: Stream, due: list, stored: dict):
+    """The feeds task and the stream side by side. (outcomes, deferred feeds, batch results)"""
+    running = asyncio.ensure_future(stream.run())
+    try:
+        # quote(): Prefect need not walk live objects and long lists
+        outcomes, deferred_feeds = await fetch_feeds_task(quote(stream), quote(due),
+                                                          quote(stored))
+    except BaseException:
+        stream.feeds_done()
+        stream.clock.abandon()
+        with contextlib.suppress(BaseException):
+            await running
+        raise
+    results = await running
+    return outcomes, deferred_feeds, results
+
+
+def _record_failure(db: Path, run_id: str, exc: BaseException) -> None:
+    """A run that failed is closed as failed, not left `running` (best effort)."""
+    try:
+        with write_connection(db) as con:
+            finish_run(con, run_id, "failed", {},
+                       f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
+    except Exception:  # noqa: BLE001 -- the original error matters more
+        pass
+
+
+def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list,
+            deferred_feeds: list[Feed], stream: Stream, results: list[BatchResult], stored: dict,
+            now, seconds: float, clock: RunClock) -> dict[str, Any]:
+    all_errors = [e for r in results for e in r.errors]
+    deferrals = [e for e in all_errors if e.get("kind") == streaming.DEFERRED]
+    errors = [e for e in all_errors if e.get("kind") != streaming.DEFERRED]
+    # a feed whose items were not all handled keeps its old validators: re-parsed next run
+    incomplete = {e["feed"] for e in all_errors if e.get("kind") in ("transient", streaming.DEFERRED)}
+    feed_rows = pipeline.feed_results(outcomes, dict(stream.new_by_feed), incomplete, stored, now)
+    deferred_rows = [_deferred_feed(f, clock, now) for f in deferred_feeds]
     counts = {
         "feeds_ok": sum(1 for o in outcomes if not o.failed),
         "feeds_failed": sum(1 for o in outcomes if o.failed),
         "feeds_skipped": len(skipped),
+        "feeds_deferred": len(deferred_feeds),
         "items": sum(len(o.items) for o in outcomes),
-        "new_items": len(new_items),
+        "new_items": stream.new_items,
         "new_articles": sum(r.new_articles for r in results),
         "ai_work": sum(r.ai_work for r in results),
         "errors": len(errors),
         "skipped_links": sum(o.skipped_links for o in outcomes),
         "errors_by_reason": _count_reasons(errors),
+        "deferred": len(deferrals),
+        "deferred_by_reason": _count_reasons(deferrals),
+        "deadline_hit": clock.reason == streaming.RUN_DEADLINE,
+        "deadline_s": clock.deadline_s,
+        "interrupted": clock.signal_name,
+        "batches": len(results),
     }
-    status = "ok" if not counts["feeds_failed"] and not errors else "partial"
+    if clock.signal_name:
+        status = "interrupted"
+    elif counts["feeds_failed"] or errors or deferrals or deferred_feeds:
+        status = "partial"
+    else:
+        status = "ok"
     with write_connection(db) as con:
         record_feed_results(con, run_id, feed_rows)
-        finish_run(con, run_id, status, counts)
+        finish_run(con, run_id, status, counts, _run_message(counts, clock))
     return {"run_id": run_id, "status": status, "seconds": round(seconds, 2), **counts,
-            "feeds": [_feed_line(r) for r in feed_rows],
+            "feeds": [_feed_line(r) for r in feed_rows + skipped + deferred_rows],
             "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "reason", "error")}
                                for e in errors[:50]]}
+
+
+def _deferred_feed(feed: Feed, clock: RunClock, now) -> FeedResult:
+    """A feed the run stopped before it answered: no state change, due again next run."""
+    why = (f"interrupted ({clock.signal_name})" if clock.signal_name
+           else f"run deadline ({clock.deadline_s:g}s) reached")
+    return FeedResult(feed=feed.name, url=feed.url, status="deferred", fetched_at=now,
+                      error=f"not fetched: {why}; deferred to the next run")
+
+
+def _run_message(counts: dict, clock: RunClock) -> str | None:
+    if not counts["deferred"] and not counts["feeds_deferred"]:
+        return None
+    why = {streaming.RUN_DEADLINE: f"run deadline ({clock.deadline_s:g}s) reached",
+           streaming.INTERRUPTED: f"interrupted ({clock.signal_name})"}.get(
+               clock.reason or "", "hosts that kept timing out")
+    return (f"{why}: {counts['deferred']} articles and {counts['feeds_deferred']} feeds "
+            "deferred to the next run")
 
 
 def _count_reasons(errors: list[dict]) -> dict[str, int]:
