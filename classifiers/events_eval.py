@@ -1,0 +1,167 @@
+"""Precision and recall of the workforce-event extractor on a labelled JSON-lines file.
+
+Each line: {id, title, summary?, text?, published?, split?, events: [{company, action,
+headcount?, percent?, ai_attribution, also?: [other acceptable names]}]}. Scored are the
+AI-related events (attribution explicit or linked): gold events labelled `none` and predicted
+events graded `none` are left out, so a layoff with no AI is a hard negative. An event is
+matched by (normalised company, action) within its item; headcount and percent are scored on
+matched events whose gold value is stated, attribution on every matched event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+from classifiers.events import ACTIONS, company_key, extract_events
+from extractors.errors import WorkwatchError
+from extractors.types import TextItem
+
+
+class EventsFileError(WorkwatchError):
+    """The evaluation file cannot be read."""
+
+
+@dataclass(frozen=True)
+class LabelledItem:
+    item: TextItem
+    published: date | None
+    split: str
+    events: tuple[dict, ...]
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    headcount_ok: int = 0
+    headcount_n: int = 0
+    percent_ok: int = 0
+    percent_n: int = 0
+    attribution_ok: int = 0
+    attribution_n: int = 0
+    per_action: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+
+    def report(self) -> dict:
+        def ratio(a: int, b: int) -> float | None:
+            return round(a / b, 3) if b else None
+        return {
+            "events_gold": self.tp + self.fn, "events_predicted": self.tp + self.fp,
+            "company_action": {"precision": ratio(self.tp, self.tp + self.fp),
+                               "recall": ratio(self.tp, self.tp + self.fn),
+                               "tp": self.tp, "fp": self.fp, "fn": self.fn},
+            "headcount_exact": {"accuracy": ratio(self.headcount_ok, self.headcount_n),
+                                "n": self.headcount_n},
+            "percent_exact": {"accuracy": ratio(self.percent_ok, self.percent_n), "n": self.percent_n},
+            "ai_attribution": {"accuracy": ratio(self.attribution_ok, self.attribution_n),
+                               "n": self.attribution_n},
+            "per_action": {a: {"precision": ratio(t[0], t[0] + t[1]), "recall": ratio(t[0], t[0] + t[2]),
+                               "tp": t[0], "fp": t[1], "fn": t[2]}
+                           for a, t in sorted(self.per_action.items())},
+        }
+
+
+def read_labelled(path: Path) -> list[LabelledItem]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EventsFileError(f"{path}: cannot read ({exc})") from None
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            events = tuple(rec.get("events") or ())
+            for e in events:
+                if e["action"] not in ACTIONS:
+                    raise ValueError(f"unknown action {e['action']!r}")
+                str(e["company"])
+            published = date.fromisoformat(rec["published"][:10]) if rec.get("published") else None
+            item = TextItem(str(rec.get("id") or n), rec.get("title") or "",
+                            rec.get("summary") or "", rec.get("text") or "")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise EventsFileError(f"{path}, line {n}: not a labelled item ({exc})") from None
+        items.append(LabelledItem(item, published, str(rec.get("split") or "all"), events))
+    return items
+
+
+def _gold_keys(e: dict) -> set[str]:
+    return {company_key(n) for n in [e["company"], *e.get("also", ())]}
+
+
+def score(items: Iterable[LabelledItem]) -> Tally:
+    t = Tally()
+    for li in items:
+        gold = [e for e in li.events if e.get("ai_attribution", "explicit") != "none"]
+        pred = [e for e in extract_events(li.item, li.published) if e.ai_attribution != "none"]
+        matched_pred: set[int] = set()
+        for g in gold:
+            keys = _gold_keys(g)
+            hit = next((i for i, p in enumerate(pred) if i not in matched_pred
+                        and p.action == g["action"] and company_key(p.company) in keys), None)
+            counts = t.per_action.setdefault(g["action"], [0, 0, 0])
+            if hit is None:
+                t.fn += 1
+                counts[2] += 1
+                t.errors.append({"id": li.item.id, "missed": f"{g['company']} {g['action']}"})
+                continue
+            matched_pred.add(hit)
+            p = pred[hit]
+            t.tp += 1
+            counts[0] += 1
+            if g.get("headcount") is not None:
+                t.headcount_n += 1
+                t.headcount_ok += p.headcount == g["headcount"]
+                if p.headcount != g["headcount"]:
+                    t.errors.append({"id": li.item.id, "headcount": f"{p.headcount} != {g['headcount']}"})
+            if g.get("percent") is not None:
+                t.percent_n += 1
+                t.percent_ok += p.percent is not None and abs(p.percent - g["percent"]) < 1e-6
+            t.attribution_n += 1
+            t.attribution_ok += p.ai_attribution == g.get("ai_attribution", "explicit")
+        for i, p in enumerate(pred):
+            if i not in matched_pred:
+                t.fp += 1
+                t.per_action.setdefault(p.action, [0, 0, 0])[1] += 1
+                t.errors.append({"id": li.item.id, "spurious": f"{p.company} {p.action}"})
+    return t
+
+
+def evaluate_file(path: Path, split: str | None = None) -> dict:
+    """Scores per split found in the file (and over all items), or for one split."""
+    items = read_labelled(path)
+    splits = sorted({li.split for li in items})
+    if split is not None:
+        if split not in splits and split != "all":
+            raise EventsFileError(f"{path}: no items in split {split!r} (splits: {', '.join(splits)})")
+        splits = []
+    report: dict = {"file": str(path), "items": len(items), "splits": {}}
+    for name in [*splits, split or "all"]:
+        chosen = [li for li in items if name == "all" or li.split == name]
+        tally = score(chosen)
+        report["splits"][name] = {"items": len(chosen), **tally.report()}
+        if name == (split or "all"):
+            report["errors"] = tally.errors
+    return report
+
+
+def format_report(report: dict) -> str:
+    lines = [f"{report['file']}: {report['items']} items"]
+    for name, r in report["splits"].items():
+        ca, hc, pc, at = r["company_action"], r["headcount_exact"], r["percent_exact"], r["ai_attribution"]
+        lines.append(f"[{name}] {r['items']} items, {r['events_gold']} gold events, "
+                     f"{r['events_predicted']} predicted")
+        lines.append(f"  company+action  precision {ca['precision']}  recall {ca['recall']}  "
+                     f"(tp {ca['tp']}, fp {ca['fp']}, fn {ca['fn']})")
+        lines.append(f"  headcount exact {hc['accuracy']} (n {hc['n']})   percent exact "
+                     f"{pc['accuracy']} (n {pc['n']})   attribution {at['accuracy']} (n {at['n']})")
+        for action, a in r["per_action"].items():
+            lines.append(f"    {action:<10} precision {a['precision']}  recall {a['recall']}  "
+                         f"(tp {a['tp']}, fp {a['fp']}, fn {a['fn']})")
+    return "\n".join(lines)
