@@ -22,9 +22,12 @@ def serve(
 ):
     """Serve the deployments: the daily ingest on a cron schedule, backfills on demand.
 
-    One long-lived process registers `daily-ingest/daily-ingest` and `backfill/backfill` with
-    the Prefect API (PREFECT_API_URL; start one with `prefect server start`) and runs their
-    flows as they come due. Stop it with Ctrl-C.
+    One long-lived process registers `daily-ingest/daily-ingest-<warehouse>` and
+    `backfill/backfill-<warehouse>` with the Prefect API (PREFECT_API_URL; start one with
+    `prefect server start`) and runs their flows as they come due. <warehouse> is the --db
+    file's name and a hash of its path (it prints the names), so serves of different
+    warehouses share one API without taking over each other's schedules; a second serve of
+    the same warehouse refuses. Stop it with Ctrl-C.
 
     Examples:
 
@@ -32,10 +35,12 @@ def serve(
 
         workwatch serve --cron "30 5 * * *" --db /srv/workwatch/ww.duckdb
 
-        prefect deployment run 'backfill/backfill' --param since=2025-01-01 --param until=2025-01-31
+        prefect deployment run 'backfill/backfill-workwatch-18b7c9' --param since=2025-01-01 --param until=2025-01-31
     """
     from extractors.config import load_config
-    from flows.deployments import build_deployments, schedule_cron, schedule_timezone
+    from flows.deployments import (BACKFILL, INGEST, build_deployments, deployment_names,
+                                   schedule_cron, schedule_timezone)
+    from warehouse.db import serve_lock
 
     config = load_config(feeds)
     try:
@@ -51,14 +56,17 @@ def serve(
                   "that stops with this process. To see runs in a UI, run `prefect server start` "
                   "and `prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` first.",
                   markup=False, highlight=False)
-    out.print(f"serving daily-ingest/daily-ingest (cron {when!r}, {schedule_timezone(config)}) and "
-              f"backfill/backfill (on demand) for {db}; Ctrl-C stops", markup=False,
-              highlight=False)
-    out.print("trigger a backfill: prefect deployment run 'backfill/backfill' "
-              "--param since=2025-01-01 --param until=2025-01-31", markup=False, highlight=False)
+    ingest_name, backfill_name = deployment_names(db)
     from flows.deployments import serve_deployments
 
-    serve_deployments(deployments)
+    with serve_lock(db):
+        out.print(f"serving {INGEST}/{ingest_name} (cron {when!r}, {schedule_timezone(config)}) "
+                  f"and {BACKFILL}/{backfill_name} (on demand) for {db}; Ctrl-C stops",
+                  markup=False, highlight=False)
+        out.print(f"trigger a backfill: prefect deployment run '{BACKFILL}/{backfill_name}' "
+                  "--param since=2025-01-01 --param until=2025-01-31", markup=False,
+                  highlight=False)
+        serve_deployments(deployments)
 
 
 def _configured_api_url() -> str | None:

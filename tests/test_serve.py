@@ -16,7 +16,8 @@ import yaml
 
 from extractors.config import parse_config
 from extractors.errors import ConfigError
-from flows.deployments import DEFAULT_CRON, build_deployments, schedule_cron
+from flows.deployments import (DEFAULT_CRON, build_deployments, deployment_names, schedule_cron,
+                               warehouse_id)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,8 +36,9 @@ def test_cron_comes_from_the_option_then_feeds_toml_then_the_default():
 
 def test_built_deployments(tmp_path):
     ingest, backfill = build_deployments("feeds.toml", tmp_path / "w.duckdb", "15 4 * * *")
-    assert (ingest.flow_name, ingest.name) == ("daily-ingest", "daily-ingest")
-    assert (backfill.flow_name, backfill.name) == ("backfill", "backfill")
+    ident = warehouse_id(tmp_path / "w.duckdb")
+    assert (ingest.flow_name, ingest.name) == ("daily-ingest", f"daily-ingest-{ident}")
+    assert (backfill.flow_name, backfill.name) == ("backfill", f"backfill-{ident}")
     assert [s.schedule.cron for s in ingest.schedules] == ["15 4 * * *"]
     assert ingest.schedules[0].schedule.timezone == "UTC" and not backfill.schedules
     assert ingest.concurrency_limit == backfill.concurrency_limit == 1
@@ -45,6 +47,17 @@ def test_built_deployments(tmp_path):
     for d in (ingest, backfill):
         assert d.parameters["db_path"] == str((tmp_path / "w.duckdb").resolve())
         assert Path(d.parameters["feeds_path"]).is_absolute()
+
+
+def test_deployment_names_carry_the_warehouse_identity(tmp_path, monkeypatch):
+    a, b = tmp_path / "a" / "ww.duckdb", tmp_path / "b" / "ww.duckdb"
+    assert warehouse_id(a).startswith("ww-") and len(warehouse_id(a)) == len("ww-") + 6
+    assert warehouse_id(a) != warehouse_id(b)  # same file name, other folder
+    a.parent.mkdir()
+    monkeypatch.chdir(a.parent)
+    assert warehouse_id("ww.duckdb") == warehouse_id(a)  # relative or absolute: one warehouse
+    assert deployment_names(a) == (f"daily-ingest-{warehouse_id(a)}", f"backfill-{warehouse_id(a)}")
+    assert warehouse_id(tmp_path / "Work Watch (2024).duckdb").startswith("work-watch-2024-")
 
 
 def test_prefect_yaml_declares_the_same_two_deployments():
@@ -70,15 +83,18 @@ def test_prefect_yaml_declares_the_same_two_deployments():
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_serve_registers_both_deployments_and_runs_a_triggered_backfill(tmp_path):
+    """Two warehouses served on one Prefect API keep their own deployments (a backfill of
+    A runs on A only); a second serve of A refuses with one line."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL
 
     from warehouse.db import write_connection
 
-    db = tmp_path / "w.duckdb"
-    with write_connection(db):
-        pass  # an empty warehouse: enough for a reclassify backfill
+    dbs = {"a": tmp_path / "a" / "w.duckdb", "b": tmp_path / "b" / "w.duckdb"}
+    for db in dbs.values():
+        with write_connection(db):
+            pass  # an empty warehouse: enough for a reclassify backfill
     feeds = tmp_path / "feeds.toml"
     feeds.write_text('[schedule]\ncron = "30 5 * * *"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -86,32 +102,54 @@ def test_serve_registers_both_deployments_and_runs_a_triggered_backfill(tmp_path
                PREFECT_RUNNER_POLL_FREQUENCY="1", PREFECT_LOGGING_LEVEL="WARNING",
                PREFECT_SERVER_ANALYTICS_ENABLED="false")
     exe = Path(sys.executable).with_name("workwatch")
-    proc = subprocess.Popen([str(exe), "serve", "--feeds", str(feeds), "--db", str(db)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deployments = asyncio.run(_wait_for_deployments(get_client, proc, {"daily-ingest", "backfill"}))
-        ingest, backfill = deployments["daily-ingest"], deployments["backfill"]
-        assert [s.schedule.cron for s in ingest.schedules] == ["30 5 * * *"]
-        assert ingest.schedules[0].schedule.timezone == "UTC" and not backfill.schedules
-        assert ingest.global_concurrency_limit.limit == backfill.global_concurrency_limit.limit == 1
-        assert backfill.parameters["db_path"] == str(db.resolve())
 
-        run = run_deployment("backfill/backfill", parameters={"source": "reclassify"}, timeout=90)
+    def serve(db: Path, **kwargs) -> subprocess.Popen:
+        return subprocess.Popen([str(exe), "serve", "--feeds", str(feeds), "--db", str(db)],
+                                cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+
+    names = {key: deployment_names(db) for key, db in dbs.items()}
+    procs = {key: serve(db) for key, db in dbs.items()}
+    outputs = {}
+    try:
+        deployments = {}
+        for key, proc in procs.items():
+            deployments.update(asyncio.run(_wait_for_deployments(get_client, proc, set(names[key]))))
+        for key, db in dbs.items():
+            ingest, backfill = (deployments[n] for n in names[key])
+            assert [s.schedule.cron for s in ingest.schedules] == ["30 5 * * *"]
+            assert ingest.schedules[0].schedule.timezone == "UTC" and not backfill.schedules
+            assert ingest.global_concurrency_limit.limit == backfill.global_concurrency_limit.limit == 1
+            assert ingest.parameters["db_path"] == backfill.parameters["db_path"] == str(db.resolve())
+
+        again = subprocess.run([str(exe), "serve", "--feeds", str(feeds), "--db", str(dbs["a"])],
+                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 1, again
+        assert again.stderr.strip().splitlines()[-1] == (
+            f"error: `workwatch serve` is already serving {dbs['a']} (pid {procs['a'].pid}); "
+            "one warehouse has one schedule: stop that one first")
+
+        run = run_deployment(f"backfill/{names['a'][1]}", parameters={"source": "reclassify"},
+                             timeout=90)
         assert run.state.is_completed(), run.state
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            output, _ = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
-    assert "serving daily-ingest/daily-ingest" in output, output[-3000:]
+        for key, proc in procs.items():
+            proc.send_signal(signal.SIGINT)
+        for key, proc in procs.items():
+            try:
+                outputs[key], _ = proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                outputs[key], _ = proc.communicate()
+    for key in dbs:
+        assert f"serving daily-ingest/{names[key][0]}" in outputs[key], outputs[key][-3000:]
     from warehouse.db import read_connection
 
-    with read_connection(db) as con:
+    with read_connection(dbs["a"]) as con:
         assert con.execute("SELECT kind, status, parameters->>'source' FROM runs").fetchall() == [
             ("backfill", "ok", "reclassify")]
+    with read_connection(dbs["b"]) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
 
 
 async def _wait_for_deployments(get_client, proc, names: set[str], timeout: float = 60.0) -> dict:

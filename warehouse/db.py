@@ -126,16 +126,36 @@ def ingest_lock(db_path: str | Path) -> Iterator[None]:
     (a fork-pool worker) does not inherit it, so an orphaned worker can never keep the
     warehouse locked. A lock file left naming a process that has gone (or whose pid now
     belongs to another process) is taken over with a one-line note on stderr."""
+    busy = lambda pid: _lock_busy(db_path, pid)  # noqa: E731
+    with _process_lock(Path(str(db_path) + ".lock"), "ingest lock", db_path, busy):
+        yield
+
+
+@contextlib.contextmanager
+def serve_lock(db_path: str | Path) -> Iterator[None]:
+    """One `workwatch serve` per warehouse (`<db>.serve.lock`, like ingest_lock): one
+    warehouse, one schedule."""
+    def busy(pid):
+        holder = f"pid {pid}" if pid else "another process"
+        return WarehouseLockedError(
+            f"`workwatch serve` is already serving {db_path} ({holder}); one warehouse has one "
+            "schedule: stop that one first")
+
+    with _process_lock(Path(str(db_path) + ".serve.lock"), "serve lock", db_path, busy):
+        yield
+
+
+@contextlib.contextmanager
+def _process_lock(path: Path, label: str, db_path, busy) -> Iterator[None]:
     import fcntl
 
     from flows.lifeline import start_time
 
-    path = Path(str(db_path) + ".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = str(path.resolve())
     with _held_guard:
         if key in _held_locks:  # record locks never conflict within one process
-            raise _lock_busy(db_path, os.getpid())
+            raise busy(os.getpid())
         _held_locks.add(key)
     fd = -1
     try:
@@ -145,13 +165,13 @@ def ingest_lock(db_path: str | Path) -> Iterator[None]:
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EAGAIN):
                 raise WarehouseError(f"cannot lock {path}: {exc}") from None
-            raise _lock_busy(db_path, _lock_holder(fd)) from None
+            raise busy(_lock_holder(fd)) from None
         previous = _read_holder(fd)
         me = os.getpid()
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{me} {start_time(me) or 0}\n".encode(), 0)
         if previous is not None:
-            _note_takeover(db_path, *previous)
+            _note_takeover(label, db_path, *previous)
         try:
             yield
         finally:
@@ -198,11 +218,11 @@ def _lock_holder(fd: int) -> int | None:
         return recorded[0] if recorded else None
 
 
-def _note_takeover(db_path, pid: int, started: int | None) -> None:
+def _note_takeover(label: str, db_path, pid: int, started: int | None) -> None:
     from flows.lifeline import is_running
 
     why = ("which is still running but no longer holds it" if is_running(pid, started)
            else "which is no longer running (killed?)" if is_running(pid) is False
            else "whose pid now belongs to another process")
-    print(f"note: took over the ingest lock on {db_path} from pid {pid}, {why}",
+    print(f"note: took over the {label} on {db_path} from pid {pid}, {why}",
           file=sys.stderr, flush=True)
