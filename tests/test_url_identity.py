@@ -295,3 +295,73 @@ def test_a_page_without_text_is_fetched_again_only_when_its_feed_entry_changes(t
         assert unseen_items(con, [item], now=later) == []
         changed = _item("https://news.example/empty", title="Nothing here (updated)")
         assert unseen_items(con, [changed]) == [changed]
+
+
+# ---------------------------------------------------------------- the repro, through the ingest
+
+
+def test_ingest_1000_variants_and_a_feed_password_make_one_article_and_no_secret_on_disk(
+        prefect_harness, tmp_path):
+    """The feed (HTTP Basic, `reader:s3cret@` in feeds.toml) lists 1000 spellings of one
+    story: one article; the secret is in no stored column and in no file of the run."""
+    import duckdb
+
+    from flows.ingest import daily_ingest
+
+    def feed_route(req):
+        if req.headers.get("Authorization") != AUTH:
+            return Reply(401, {"WWW-Authenticate": 'Basic realm="x"'}, b"")
+        return Reply(200, {"Content-Type": "application/rss+xml"}, body)
+
+    routes = {"/feed.xml": feed_route, "/robots.txt": lambda r: Reply(404, {}, b""),
+              "*": lambda r: Reply(200, {"Content-Type": "text/html"}, PAGE)}
+    with LoopbackServer(routes) as srv:
+        origin = f"127.0.0.1:{srv.port}"
+        links = [f"http://{origin}/2024/05/robots-take-the-night-shift/?id=7"] + [
+            u.replace("www.news.example", origin).replace("WWW.News.Example", origin)
+             .replace(":443/", "/").replace(":80/", "/")
+            for u in variants(999, seed=7)]
+        body = feed_xml(links)
+        feeds_toml = tmp_path / "feeds.toml"
+        feeds_toml.write_text(
+            "[fetch]\nper_host_delay_s = 0.0\nretries = 0\n\n[[feeds]]\nname = \"night\"\n"
+            f"url = \"http://reader:s3cret@{origin}/feed.xml\"\noutlet = \"Night News\"\n",
+            encoding="utf-8")
+        db = tmp_path / "data" / "w.duckdb"
+        summary = asyncio.run(daily_ingest(feeds_path=str(feeds_toml), db_path=str(db),
+                                           workers=1, batch_size=10))
+        story_hits = [h for h in srv.records if h.path.startswith("/2024/")]
+    assert summary["feeds_ok"] == 1, summary
+    assert summary["items"] == 1 and summary["new_articles"] == 1, summary
+    assert len(story_hits) == 1 and story_hits[0].headers.get("Authorization") is None
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT url, canonical_url, archive_path FROM articles").fetchall()
+        assert len(rows) == 1
+        for table, in con.execute("SELECT table_name FROM information_schema.tables "
+                                  "WHERE table_type = 'BASE TABLE'").fetchall():
+            dump = repr(con.execute(f'SELECT * FROM "{table}"').fetchall())
+            assert "s3cret" not in dump, table
+        assert con.execute("SELECT url FROM feeds").fetchall() == [(f"http://{origin}/feed.xml",)]
+    finally:
+        con.close()
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path != feeds_toml:
+            assert b"s3cret" not in _bytes(path), path
+
+
+def test_select_new_items_uses_url_identity_and_the_retry_period(tmp_path):
+    from flows.pipeline import FeedOutcome, select_new_items
+    from extractors.types import FeedFetch
+
+    stored = _item("https://news.example/a/")
+    gone = _item("https://news.example/gone")
+    with write_connection(tmp_path / "w.duckdb") as con:
+        load_batch(con, "r1", [_article(_page(stored))], [],
+                   [_error(gone, "fetch", "http_error", "HTTP 404")])
+    new = _item("https://news.example/b")
+    outcome = FeedOutcome(FeedFetch(feed=FEED, status="ok"),
+                          (_item("http://news.example/a"), gone, new, _item("http://news.example/b/")))
+    assert select_new_items(tmp_path / "w.duckdb", [outcome]) == [new]
+    assert select_new_items(tmp_path / "w.duckdb", [outcome], retry_days=0) == [gone, new]
+    assert select_new_items(tmp_path / "none.duckdb", [outcome]) == [outcome.items[0], gone, new]
