@@ -154,14 +154,14 @@ _PEOPLE = (r"(?:jobs?|workers?|employees?|staff(?:ers)?|roles?|positions?|people
            r"personnel|headcount|workforce|posts?|writers?|actors?|developers?|"
            r"professionals?|nurses?|teachers?|clerks?|programmers?|moderators?|"
            r"translators?|designers?|associates?|managers?|reporters?|"
-           r"(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))")
+           r"talent|(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))")
 _TRIGGERS: dict[str, str] = {
     "cut": r"lay(?:s|ing)?\s+off|laid\s+off|lay-?offs?|cut(?:s|ting)?\s+(?:[\w%,.$'’-]+\s+){0,4}?" + _PEOPLE +
            r"|slash(?:es|ed|ing)?\s+(?:\S+\s+){0,4}?" + _PEOPLE +
            r"|(?:shed|sheds|shedding|eliminat(?:e|es|ed|ing)|axe[sd]?|axing|trim(?:s|med|ming)?|reduc(?:e|es|ed|ing))\s+(?:\S+\s+){0,4}?" + _PEOPLE +
            r"|job\s+cuts|jobs?\s+(?:losses|reductions)|(?:firing|fires|fired|sack(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
            r"|downsiz(?:e|es|ed|ing)|redundanc(?:y|ies)",
-    "hire": r"(?<!pause\s)(?<!pauses\s)(?<!freeze\s)(?<!halt\s)(?<!slow\s)hir(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
+    "hire": r"(?!hiring\s+managers?)(?<!pause\s)(?<!pauses\s)(?<!freeze\s)(?<!halt\s)(?<!slow\s)hir(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
             r"|(?:to\s+)?hire\s+(?:up\s+to\s+|about\s+|more\s+than\s+)?\d[\d,.]*\s?k?\b|recruit(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?" + _PEOPLE +
             r"|creat(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs|add(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs"
             r"|(?:triple|double)s?\s+(?:its\s+)?(?:workforce|headcount|staff)|hiring\s+spree",
@@ -174,10 +174,12 @@ _TRIGGERS: dict[str, str] = {
              r"gives?\s+(?:\S+\s+){0,3}?access\s+to)\s+(?:\S+\s+){0,4}?(?:ai|a\.i\.|chatbots?|chatgpt|copilot|"
              r"generative|assistants?|robots?|algorithms?|tools?)\b[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
              r"(?:staff|workers|employees|workforce|teams|agents|bankers|lawyers|nurses|consultants)",
+    "adopt_generic": r"(?:install(?:s|ed|ing)?|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?(?:robots|AI\b|A\.I\.|chatbots?|generative\s+AI|copilot)",
     "replace": r"replac(?:e|es|ed|ing)\s+(?:\S+\s+){0,5}?(?:with|by)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial|chatbots?|"
                r"robots?|automation|algorithms?|generative)|"
                r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:ai|chatbots?|robots?)",
-    "strike": r"(?:go(?:es|ing)?|went|are|were|is|be|remain|remains|stay|stays)\s+on\s+strike|"
+    "strike": r"(?:go(?:es|ing)?|went|are|were|is|be|remain|remains|stay|stays|workers|actors|writers|members|"
+              r"staff|nurses|teachers|employees|drivers)\s+on\s+strike|"
               r"strik(?:e|es)\s+(?:over|against|for|ends?|began|begins|continues|enters|at)\b|"
               r"(?:join(?:s|ed)?|end(?:s|ed)?|start(?:s|ed)?|launch(?:es|ed)?|call(?:s|ed)?)\s+(?:\S+\s+){0,3}?strikes?\b|"
               r"(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]?\s+strikes?\b|"
@@ -185,11 +187,11 @@ _TRIGGERS: dict[str, str] = {
               r"walk(?:s|ed)?\s*out|walkout",
     "agreement": r"(?:reach(?:es|ed)?|strike[sd]?|struck|sign(?:s|ed)?|ratif(?:y|ies|ied)|approv(?:e|es|ed)|win|wins|won|secure[sd]?)\s+"
                  r"(?:\S+\s+){0,4}?(?:deal|agreement|contract|protections?)|tentative\s+(?:deal|agreement)|"
-                 r"new\s+contract|(?:deal|agreement|contract)\s+(?:with|that|includes|on|to)\s+(?:\S+\s+){0,6}?(?:ai|a\.i\.|artificial)",
+                 r"new\s+contract|contract\s+for\s+|(?:two|three|four|five|\d)-year\s+(?:deal|contract|agreement)|(?:deal|agreement|contract)\s+(?:with|that|includes|on|to)\s+(?:\S+\s+){0,6}?(?:ai|a\.i\.|artificial)",
     "policy": r"(?:pass(?:es|ed)?|enact(?:s|ed)?|adopt(?:s|ed)?|approv(?:es|ed)|introduc(?:es|ed)|propos(?:es|ed)|"
               r"unveil(?:s|ed)?|issu(?:es|ed)|sign(?:s|ed)?)\s+(?:\S+\s+){0,4}?(?:law|bill|rules?|regulations?|act|"
               r"guidance|guidelines|executive\s+order|ordinance|ban)\b|ban(?:s|ned)?\s+(?:\S+\s+){0,3}?(?:ai|chatgpt|"
-              r"a\.i\.|generative)|(?:regulat(?:e|es|ed|ing)|restrict(?:s|ed|ing)?|bars?|barred)\s+(?:\S+\s+){0,3}?"
+              r"a\.i\.|generative)|(?:regulat(?:e|es|ed|ing)|restrict(?:s|ed|ing)?|bars?|barred)\s+(?:\S+\s+){0,4}?"
               r"(?:ai|a\.i\.|algorithms?|automated)",
 }
 _TRIGGER = re.compile("|".join(f"(?P<{a}>{p})" for a, p in _TRIGGERS.items()), re.I)
@@ -202,9 +204,11 @@ _QUICK = re.compile(r"lay|laid|cut|slash|shed|elimin|axe|axing|trim|reduc|fir[ei
 
 _AI = re.compile(r"\b(?:A\.?I\b\.?|AI-\w+|artificial[\s-]intelligence|generative|gen\s?AI|chat\s?GPT|GPT-?\d|"
                  r"chatbots?|large\s+language\s+models?|LLMs?|machine\s+learning|copilots?|"
-                 r"automation|automate[ds]?|robots?|robotics|algorithm(?:s|ic)?|OpenAI|Gemini|Claude)\b", re.I)
+                 r"automation|automate[ds]?|robots?|robotics|algorithm(?:s|ic)?|OpenAI)\b", re.I)
 _MODAL = re.compile(r"\b(?:could|might|may|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
-                    r"estimates?|expected\s+to|likely\s+to|set\s+to\s+affect|affect|impact)\b", re.I)
+                    r"estimates?|expected\s+to|likely\s+to|set\s+to\s+affect|affect|impact|consider(?:s|ing)?|weigh(?:s|ing)?|"
+                    r"mull(?:s|ing)?|explor(?:es|ing)|easier|AI\s+(?:will|could|may|might|would|can|is)|"
+                    r"want(?:s)?\s+to\s+make)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n|]+(?:[.!?]+(?=\s|$)|$)|[^\n|]+", re.M)
 
 # an organisation: Capitalised words (with &, -, ., digits), optional suffix, optional 's
@@ -227,11 +231,14 @@ _NOT_ORG = {w.lower() for w in (
     "Agreement Law Bill Ban Rules Writers Actors Hollywood Screenwriters Industry Sources Memo "
     "According Meanwhile Also However Read More Plus Inside Exclusive Photo Image Credit Getty Reuters "
     "AFP AP Bloomberg CNBC CNN BBC NPR Listen Subscribe Sign Newsletter Amid Following Federal "
-    "Machine Learning LLM LLMs Copilot Gemini US UK U.S. U.K. America American British European "
+    "Machine Learning LLM LLMs Copilot US UK EV EVs U.S. U.K. America American British European "
     "Chinese Indian Japanese German French Canadian Australian Workforce Human Humans People Experts "
     "Supporters Critics Fear Fears Days Months Years Round Message Avoid Assistant Chiefs Talk Talks "
     "Employers Employer Leaders Leader Managers Executives Researchers Economists Analysts Investors "
-    "Tools Tool Data Hours Work Working Future Jobless Unemployment Layoffs Talent Skills Training").split()}
+    "Tools Tool Data Hours Work Working Future Jobless Unemployment Layoffs Talent Skills Training "
+    "Dramatic Massive Mass Huge Major Further Recent Latest Sweeping Widespread Fresh Automate Replace "
+    "Hire Fire Eliminate Kill Steal Take Europe Asia Africa Latin Middle East Billion Million Dollar "
+    "Dollars").split()}
 _ORG_HEAD_OK = {"hollywood": "Hollywood"}
 _COUNTRIES = {
     "United States": "US", "U.S.": "US", "US": "US", "America": "US", "American": "US",
@@ -309,8 +316,9 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
     words_before = list(_WORDS.finditer(text, 0, trigger_start))
     if len(words_before) > 16:
         lo = words_before[-16].start()
-    before = [m for m in _ORG.finditer(text, lo, trigger_start)
-              if _org_ok(m.group(1)) and not re.search(r"\d\s*$", text[max(0, m.start(1) - 3):m.start(1)])]
+    before = [m for m in _ORG.finditer(text, 0, trigger_start) if m.end(1) > lo
+              and m.end(1) <= trigger_start
+              and _org_ok(m.group(1)) and not re.search(r"\d\s*$", text[max(0, m.start(1) - 3):m.start(1)])]
     if before and _is_title_case(text[:trigger_start]):
         before = before[:1]
     if before:
@@ -318,7 +326,10 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
         raw, start = _trim_org(m.group(1), m.start(1))
         if raw:
             return raw, start, start + len(raw)
-    after = re.compile(r"\s*(?:\S+\s+){0,6}?(?:at|in|by|from)\s+").match(text, trigger_end)
+    if re.search(r"\s(?:at|in|by)$", text[:trigger_end]):
+        after = re.compile(r"\s*").match(text, trigger_end)
+    else:
+        after = re.compile(r"\s*(?:\S+\s+){0,6}?(?:at|in|by|from)\s+").match(text, trigger_end)
     if after:
         m = _ORG.match(text, after.end())
         if m and _org_ok(m.group(1)):
@@ -329,7 +340,7 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
 
 
 _NEGATED = re.compile(r"(?:\b(?:avoid|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
-                      r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)\s+(?:\S+\s+){0,2}$)", re.I)
+                      r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)[\s-]+(?:\S+[\s-]+){0,2}$)", re.I)
 _PRONOUN = re.compile(r"\b(?:it|the\s+(?:company|firm|group|bank|startup|tech\s+giant|giant|"
                       r"retailer|carrier|airline|automaker|publisher|studio|business))\b[^,;]{0,60}$", re.I)
 
@@ -342,14 +353,17 @@ def _trim_org(raw: str, start: int) -> tuple[str, int]:
     for w in words:
         offsets.append(pos)
         pos += len(w) + 1
+    good = [not (_bad_word(w) or w.lower() in _CONNECTORS) or (
+        w == "New" and k + 1 < len(words) and words[k + 1][:1].isupper() and not _bad_word(words[k + 1]))
+        for k, w in enumerate(words)]
     best: tuple[int, int] | None = None
     i = 0
     while i < len(words):
-        if _bad_word(words[i]) or words[i].lower() in _CONNECTORS:
+        if not good[i]:
             i += 1
             continue
         j = i + 1
-        while j < len(words) and not _bad_word(words[j]):
+        while j < len(words) and (good[j] or words[j].lower() in _CONNECTORS):
             j += 1
         while j - 1 > i and words[j - 1].lower() in _CONNECTORS:
             j -= 1
@@ -386,12 +400,10 @@ _TITLE_VERBS = {w.lower() for w in (
     "Tries Try Has Have Had Does Do Did Becomes Become Goes Go Lets Let Puts Put Gives Give Asks "
     "Calls Call Urges Pushes Faces Face Sees See Offers Offer Reveals Opens Closes Builds Wins "
     "Again Still Just Only Even Soon Also Ahead Amid Into Onto Upon Via Per Than Off Up Down Out "
-    "Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
+    "Used Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
 def _org_ok(raw: str) -> bool:
     name, _ = _trim_org(raw, 0)
     if not name or len(name) < 2:
-        return False
-    if name in _COUNTRIES and name not in _GOVERNMENT:
         return False
     return not re.fullmatch(r"[\d,.]+", name)
 
@@ -402,7 +414,8 @@ def _numbers_near(sentence: str, lo: int, hi: int) -> tuple[int | None, tuple[in
     for m in _COUNT.finditer(sentence, max(0, lo - 60), min(len(sentence), hi + 90)):
         tail = m.group("tail")
         text = m.group(1)
-        if not tail:
+        if not tail and not (lo <= m.start(1) < hi) and not re.match(
+                r"\s+(?:\w+\s+)?(?:lay-?offs|redundancies|job\s+cuts|cuts)\b", sentence[m.end(1):m.end(1) + 30], re.I):
             continue
         after = sentence[m.end(1):m.end(1) + 12]
         if re.match(r"\s?(?:%|percent|per\s+cent|years?|months?|days?|hours?|weeks?)", after, re.I):
@@ -480,14 +493,44 @@ def extract_events(item: TextLike, story_date: date | datetime | None = None) ->
         values["summary"] = ""
     story_ai = any(_AI.search(v) for v in values.values() if v)
     lead = _lead_actor(values["title"])
+    hollywood = _hollywood(values)
     found: dict[tuple[str, str], dict] = {}
     for field, value in values.items():
         if not value or not _QUICK.search(value):
             continue
         for sent in _sentences(field, value):
             for m in _TRIGGER.finditer(sent.text):
-                _mention(found, sent, m, m.lastgroup, story_ai, story_date, lead)
+                action = "adopt" if m.lastgroup == "adopt_generic" else m.lastgroup
+                _mention(found, sent, m, action, story_ai, story_date, lead, hollywood)
     return [_event(v) for v in found.values()]
+
+
+_WORKPLACE = re.compile(r"\b(?:staff|employees?|workers?|workplace|hiring|hire|jobs?|employers?|"
+                        r"employment|recruit\w*|workforce|labou?r|union)\b", re.I)
+_SCREEN = re.compile(r"Hollywood|SAG-AFTRA|WGA|Writers\s+Guild|AMPTP|studios|streamers|Netflix|Disney", re.I)
+_UNION = re.compile(r"\b(?:SAG-AFTRA|WGA|Writers\s+Guild(?:\s+of\s+America)?|Screen\s+Actors\s+Guild|UAW|"
+                    r"United\s+Auto(?:mobile)?\s+Workers|Teamsters|[A-Z][\w-]*\s+(?:Union|Guild))\b")
+
+
+def _hollywood(values: dict[str, str]) -> str | None:
+    """In a story about Hollywood's strikes: which union 'the strike' means ('both' when
+    writers and actors are named)."""
+    joined = " ".join(values.values())
+    if not _SCREEN.search(joined):
+        return None
+    actors = re.search(r"\bactors?\b|SAG", joined, re.I)
+    writers = re.search(r"\b(?:screen)?writers?\b|WGA|Writers\s+Guild", joined, re.I)
+    return "SAG-AFTRA" if actors and not writers else "WGA" if writers and not actors else "both"
+
+
+def _screen_union(sentence: str, hollywood: str) -> str:
+    actors = re.search(r"\bactors?\b", sentence, re.I)
+    writers = re.search(r"writers", sentence, re.I)
+    if actors and not writers:
+        return "SAG-AFTRA"
+    if writers and not actors:
+        return "WGA"
+    return "SAG-AFTRA" if hollywood == "SAG-AFTRA" or (actors and writers) else "WGA"
 
 
 def _lead_actor(title: str) -> tuple[str, _Sentence, int, int] | None:
@@ -509,10 +552,21 @@ def _lead_actor(title: str) -> tuple[str, _Sentence, int, int] | None:
 
 
 def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
-             story_date: date | None, lead: tuple[str, _Sentence, int, int] | None) -> None:
+             story_date: date | None, lead: tuple[str, _Sentence, int, int] | None,
+             hollywood: str | None = None) -> None:
     if _NEGATED.search(sent.text, max(0, m.start() - 40), m.start()):
         return
     actor = _actor(sent, m.start(), m.end())
+    union_name = None
+    if action in ("strike", "agreement"):
+        union = _UNION.search(sent.text)
+        if union:
+            actor = (union.group(), union.start(), union.end())
+        elif hollywood:
+            who = re.search(r"Hollywood|(?:screen)?writers|actors", sent.text, re.I)
+            if who:
+                union_name = _screen_union(sent.text, hollywood)
+                actor = (who.group(), who.start(), who.end())
     span_sent = sent
     if actor is None:
         if lead is None or not _PRONOUN.search(sent.text, max(0, m.start() - 80), m.start()):
@@ -520,18 +574,27 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
         raw, span_sent, a_start, a_end = lead
     else:
         raw, a_start, a_end = actor
-        if a_end <= m.start() and _is_forecast(sent.text, a_end, m.start()):
+        if union_name is None and a_end <= m.start() and _is_forecast(sent.text, a_end, m.start()):
             return
-    if action == "policy" and not _AI.search(sent.text):
-        return  # a law about something else
+    if action == "policy" and not (_AI.search(sent.text) and _WORKPLACE.search(sent.text)):
+        return  # a law about something else, or about AI but not at work
+    if action == "hire" and re.search(r"\bhelps?\b|\beasier\b", sent.text[max(0, m.start() - 90):m.start()], re.I):
+        return  # a product that helps others hire
+    if raw in _COUNTRIES and action not in ("policy", "reskill", "hire"):
+        return  # "UK firms cut ...": a place, not an actor
     if action in ("strike", "agreement") and not re.search(
             r"union|guild|workers|writers|actors|staff|employees|strik|contract|labou?r|SAG|WGA|UAW|"
             r"Teamsters|dockworkers|nurses|teachers", sent.text, re.I):
         return  # a missile strike, a trade deal
-    company = normalise_company(raw)
-    if company == "Hollywood" and action in ("strike", "agreement"):
-        company = ("SAG-AFTRA" if re.search(r"\bactors\b", sent.text, re.I)
-                   and not re.search(r"writers", sent.text, re.I) else "WGA")
+    names = [union_name] if union_name else [
+        normalise_company(part) for part in re.split(r"\s+(?:and|And)\s+", raw) if part]
+    for company in names:
+        _add(found, sent, m, action, story_ai, story_date, raw, company, span_sent, a_start, a_end)
+
+
+def _add(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
+         story_date: date | None, raw: str, company: str, span_sent: _Sentence, a_start: int,
+         a_end: int) -> None:
     if not company_key(company):
         return
     if action in ("cut", "hire", "freeze"):
