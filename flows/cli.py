@@ -8,11 +8,15 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, Optional
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from flows.prefect_start import set_startup_defaults  # noqa: E402
+
+set_startup_defaults()  # before Prefect is imported: a start-up limit that fits a loaded box
 
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
@@ -20,10 +24,28 @@ from rich.console import Console  # noqa: E402
 from extractors.errors import WorkwatchError  # noqa: E402
 from flows.output import FORMATS, render  # noqa: E402
 
+# ---------------------------------------------------------------- exit codes
+# For cron and other automation; documented in README (Commands) and `workwatch --help`.
+EXIT_OK = 0
+EXIT_ERROR = 1  # a handled error: one line on stderr says what and what to do
+EXIT_USAGE = 2  # bad arguments or filter values
+EXIT_NOTHING_FETCHED = 3  # every enabled feed (outlet, article) failed or was skipped
+EXIT_DEADLINE = 4  # the run deadline cut work short; the rest is deferred to the next run
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 all good; 1 a handled error (one line on stderr); 2 bad arguments; "
+    "3 every enabled feed failed or was skipped (backing off), or a backfill/reprocess did "
+    "nothing but fail; 4 the run deadline cut work short (the rest is deferred to the next "
+    "run); 130 interrupted (Ctrl-C, SIGINT); 143 terminated (SIGTERM).")
+
+
 app = typer.Typer(
     name="workwatch",
     help="A news monitor for stories about AI and the workforce.\n\n"
          "Start with `workwatch demo` (offline), then `workwatch ingest` and `workwatch sql`.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="markdown",
@@ -43,22 +65,61 @@ class UsageError(WorkwatchError):
     """Bad arguments (exit code 2)."""
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (raised by the CLI's handler; a BaseException like KeyboardInterrupt)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+def _signal_exit(exc: BaseException) -> int | None:
+    """130/143 for an interrupt or termination, whoever raised it (Prefect's flow engine
+    raises its own TerminationSignal on SIGTERM, a BaseException carrying the signal)."""
+    import signal
+
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_SIGINT
+    if isinstance(exc, Terminated):
+        return EXIT_SIGTERM
+    if type(exc).__name__ == "TerminationSignal":
+        return EXIT_SIGINT if getattr(exc, "signal", None) == signal.SIGINT else EXIT_SIGTERM
+    return None
+
+
+_EXIT_NOW: list[int] = []  # set on a signal: main() ends the process without finalization
+
+
 def handle_errors(fn: Callable) -> Callable:
     """Turn workwatch's typed errors into one clean line on stderr."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from flows.prefect_start import REMEDY, is_prefect_startup_failure
+
         try:
             return fn(*args, **kwargs)
         except UsageError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_USAGE)
         except WorkwatchError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
-            raise typer.Exit(1)
-        except KeyboardInterrupt:
-            err.print("interrupted; the warehouse keeps every batch that finished", markup=False)
-            raise typer.Exit(130)
+            raise typer.Exit(EXIT_ERROR)
+        except RuntimeError as exc:
+            if not is_prefect_startup_failure(exc):
+                raise
+            err.print(f"error: Prefect's temporary server did not start; {REMEDY}",
+                      markup=False, highlight=False)
+            raise typer.Exit(EXIT_ERROR)
+        except BaseException as exc:
+            code = _signal_exit(exc)
+            if code is None:
+                raise
+            what = "interrupted" if code == EXIT_SIGINT else "terminated"
+            err.print(f"{what}; the warehouse keeps every batch that finished", markup=False,
+                      highlight=False)
+            _EXIT_NOW.append(code)
+            raise typer.Exit(code)
 
     return wrapper
 
@@ -105,6 +166,36 @@ def ingest(
         out.file.write(json.dumps(summary, default=str) + "\n")
     else:
         print_summary(summary)
+    finish_ingest(summary)
+
+
+def ingest_exit_code(summary: dict) -> int:
+    """130/143 when a signal stopped the run (what was done is committed); 3 when no enabled
+    feed was fetched (all failed, or skipped while backing off: cron must hear about it, not
+    read "ok"); 4 when the run deadline (or hosts that kept timing out) cut work short and the
+    rest is deferred to the next run; else 0."""
+    interrupted = summary.get("interrupted")
+    if interrupted:
+        return EXIT_SIGINT if interrupted == "SIGINT" else EXIT_SIGTERM
+    statuses = [f.get("status") for f in summary.get("feeds") or []]
+    if statuses and all(s in ("error", "skipped") for s in statuses):
+        return EXIT_NOTHING_FETCHED
+    if summary.get("deadline_hit") or summary.get("deferred") or summary.get("feeds_deferred"):
+        return EXIT_DEADLINE
+    return EXIT_OK
+
+
+def finish_ingest(summary: dict) -> None:
+    """Exit with ingest_exit_code; a signal also gets its one line (the run committed what
+    was done before it stopped)."""
+    code = ingest_exit_code(summary)
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        what = "interrupted" if code == EXIT_SIGINT else "terminated"
+        err.print(f"{what} ({summary['interrupted']}): {summary.get('new_articles', 0)} new "
+                  f"articles committed; the rest is deferred to the next run",
+                  markup=False, highlight=False)
+        _EXIT_NOW.append(code)
+    raise typer.Exit(code)
 
 
 def run_ingest(feeds: str, db: str, feed_names=None, progress: bool = True,
@@ -114,8 +205,17 @@ def run_ingest(feeds: str, db: str, feed_names=None, progress: bool = True,
     from flows.scaleout import with_dask
 
     flow = with_dask(daily_ingest, dask, kwargs.get("workers"))
+    start_prefect()
     with progress_display(err, enabled=progress):
         return asyncio.run(flow(feeds_path=feeds, db_path=db, feed_names=feed_names, **kwargs))
+
+
+def start_prefect() -> None:
+    """Start (or check) Prefect before a flow runs: a notice while it waits, one line if not."""
+    from flows.prefect_start import ensure_prefect, quiet_crash_logs
+
+    ensure_prefect(err)
+    quiet_crash_logs()
 
 
 def print_summary(summary: dict) -> None:
@@ -159,25 +259,61 @@ def demo(
 
         workwatch demo && workwatch sql --db data/demo.duckdb "select count(*) from stories"
     """
+    from extractors.archive import DEFAULT_WAREHOUSE_NAME
     from flows.sample_site import SampleSite
 
     db_path = Path(db)
-    _reset_demo(db_path)
-    with SampleSite() as site:
-        feeds_file = db_path.parent / "demo-feeds.toml"
-        feeds_file.write_text(site.feeds_toml(), encoding="utf-8")
-        out.print(f"serving {len(site.outlets)} sample outlets on 127.0.0.1; ingesting into {db_path}",
-                  markup=False)
-        summary = run_ingest(str(feeds_file), str(db_path), workers=workers)
+    if db_path.name == DEFAULT_WAREHOUSE_NAME:
+        raise UsageError(f"--db {db}: that is the name of the real warehouse; the demo "
+                         "recreates its warehouse, so give it another name")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Built in a private folder (warehouse + its archive) and moved into place only when the
+    # ingest succeeded: a demo that fails half-way leaves the previous demo as it was, and
+    # nothing outside the demo's own files (data/archive is the real warehouse's) is touched.
+    build = Path(tempfile.mkdtemp(prefix=f".{db_path.stem}-build-", dir=db_path.parent))
+    try:
+        with SampleSite() as site:
+            feeds_file = db_path.parent / "demo-feeds.toml"
+            feeds_file.write_text(site.feeds_toml(), encoding="utf-8")
+            out.print(f"serving {len(site.outlets)} sample outlets on 127.0.0.1; ingesting into {db_path}",
+                      markup=False)
+            summary = run_ingest(str(feeds_file), str(build / db_path.name), workers=workers,
+                                 data_dir=str(build))
+        code = ingest_exit_code(summary)
+        if code == EXIT_NOTHING_FETCHED:
+            print_summary(summary)
+            err.print(f"error: the demo fetched nothing from its loopback site; {db_path} "
+                      "is left as it was", markup=False, highlight=False)
+            raise typer.Exit(code)
+        if code in (EXIT_SIGINT, EXIT_SIGTERM):
+            err.print(f"{'interrupted' if code == EXIT_SIGINT else 'terminated'}; {db_path} "
+                      "is left as it was", markup=False, highlight=False)
+            _EXIT_NOW.append(code)
+            raise typer.Exit(code)
+        _install_demo(build, db_path)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
     print_summary(summary)
     show_demo_tables(db_path)
+    finish_ingest(summary)
 
 
-def _reset_demo(db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    for extra in ("", ".wal", ".lock"):
-        Path(str(db_path) + extra).unlink(missing_ok=True)
-    shutil.rmtree(db_path.parent / "archive", ignore_errors=True)
+def _install_demo(build: Path, db_path: Path) -> None:
+    """Move a finished demo build (warehouse, its side files, archive/) over the old demo."""
+    from extractors.archive import archive_dir
+
+    archive = db_path.parent / f"{db_path.stem}-archive"  # what archive_dir(db_path) gives
+    for old in db_path.parent.glob(db_path.name + "*"):  # the old demo and its .wal, .lock ...
+        if old.is_file():
+            old.unlink()
+    for part in sorted(build.glob(db_path.name + "*")):
+        os.replace(part, db_path.parent / part.name)
+    shutil.rmtree(archive, ignore_errors=True)
+    built_archive = archive_dir(build / db_path.name, build)
+    if built_archive.is_dir():
+        os.replace(built_archive, archive)
+    else:
+        archive.mkdir(parents=True, exist_ok=True)
 
 
 def show_demo_tables(db_path: Path) -> None:
@@ -349,7 +485,41 @@ _load_command_modules()
 
 
 def main() -> None:
-    app()
+    import signal
+
+    # SIGTERM (systemd, docker stop, kill) ends a command like Ctrl-C does: one line, exit
+    # 143, never a traceback. During a flow Prefect installs its own handler (raising its
+    # TerminationSignal) and restores this one afterwards; handle_errors maps both.
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        app()
+    except SystemExit:
+        if _EXIT_NOW:
+            _exit_now(_EXIT_NOW[0])
+        raise
+    except BaseException as exc:  # a signal outside any command (start-up, typer parsing)
+        code = _signal_exit(exc)
+        if code is None:
+            raise
+        err.print("interrupted" if code == EXIT_SIGINT else "terminated", markup=False)
+        _exit_now(code)
+
+
+def _exit_now(code: int) -> None:
+    """End the process after a signal: atexit handlers run (they stop Prefect's temporary
+    server), interpreter finalization does not. Measured (issue 14): a run interrupted mid-flow
+    still holds DuckDB objects in its interrupted frames and threads blocked in fetches, so a
+    normal exit printed ~60 lines of `nanobind: leaked ... instances` at finalization and could
+    wait on those threads."""
+    import atexit
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 if __name__ == "__main__":

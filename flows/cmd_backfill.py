@@ -10,7 +10,8 @@ from typing import Optional
 
 import typer
 
-from flows.cli import DB_OPTION, FEEDS_OPTION, UsageError, app, err, handle_errors, out
+from flows.cli import (DB_OPTION, EXIT_DEADLINE, EXIT_NOTHING_FETCHED, EXIT_OK, FEEDS_OPTION,
+                       UsageError, app, err, handle_errors, out, start_prefect)
 
 SINCE_OPTION = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC).")
 UNTIL_OPTION = typer.Option(None, "--until", help="Last day, included, YYYY-MM-DD (UTC).")
@@ -117,12 +118,29 @@ def run_backfill_flow(progress: bool = True, dask: str | None = None, **params) 
         BackfillRequest(**params).validate()
     except BackfillRequestError as exc:
         raise UsageError(str(exc)) from None
+    start_prefect()
     with progress_display(err, enabled=progress):
         flow = with_dask(backfill_flow, dask, params.get("workers"))
         return asyncio.run(flow(**params))
 
 
 def report(summary: dict, json_out: bool) -> None:
+    """Print the summary, then exit with the code automation reads (see `workwatch --help`)."""
+    _print_report(summary, json_out)
+    raise typer.Exit(backfill_exit_code(summary))
+
+
+def backfill_exit_code(summary: dict) -> int:
+    """3 when the run did nothing but fail (every outlet failed; or reprocess re-extracted 0
+    of N articles with N errors), 4 when the run deadline cut it short, else 0."""
+    if summary.get("status") == "failed":
+        return EXIT_NOTHING_FETCHED
+    if summary.get("deadline_hit") or summary.get("deferred"):
+        return EXIT_DEADLINE
+    return EXIT_OK
+
+
+def _print_report(summary: dict, json_out: bool) -> None:
     if json_out:
         out.file.write(json.dumps(summary, default=str) + "\n")
         return
@@ -130,6 +148,10 @@ def report(summary: dict, json_out: bool) -> None:
         err.print(f"{e['scope']}: {e['url']}: {e['error']}", markup=False, highlight=False)
     for e in summary.get("article_errors", [])[:10]:
         err.print(f"article {e['url']}: {e['stage']}: {e['error']}", markup=False, highlight=False)
+    reasons = summary.get("errors_by_reason") or {}
+    if reasons:
+        detail = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+        err.print(f"article errors by reason: {detail}", markup=False, highlight=False)
     out.print(summary_line(summary), markup=False, highlight=False)
 
 

@@ -79,11 +79,18 @@ class ReprocessResult:
 
     def summary(self) -> dict[str, Any]:
         r = self.reclassified
-        return {"status": "ok" if not self.errors else "partial", "selected": self.considered,
+        reasons: dict[str, int] = {}
+        for e in self.errors:
+            reasons[e.get("reason") or "unknown"] = reasons.get(e.get("reason") or "unknown", 0) + 1
+        # nothing re-extracted and every article failed: "failed" (the CLI exits 3), not "ok"
+        status = ("ok" if not self.errors
+                  else "failed" if not self.extracted else "partial")
+        return {"status": status, "selected": self.considered,
                 "extracted": self.extracted, "changed": self.changed,
                 "ai_work": r.ai_work if r else 0, "classifier_version": r.version if r else None,
                 "current": r.current if r else None, "errors": len(self.errors),
-                "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "error")}
+                "errors_by_reason": dict(sorted(reasons.items())),
+                "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "reason", "error")}
                                    for e in self.errors[:50]],
                 "message": f"re-extracted {self.extracted} of {self.considered} articles, "
                            f"{self.changed} texts changed"}
@@ -255,11 +262,17 @@ def reextract_rows(rows: list[dict], archive_root: str, classifier_name: str,
         try:
             url, html = read_archived(archive_root, row["archive_path"])
             article = extract_article(_page(row, url, html), settings)
+        except FileNotFoundError as exc:
+            errors.append(_error(row, "extract", f"raw HTML not in the archive ({archive_root}): "
+                                                 f"{exc.filename or exc}", "archive_missing"))
+            continue
         except (OSError, ValueError) as exc:
-            errors.append(_error(row, "extract", f"raw HTML not readable: {exc}"))
+            errors.append(_error(row, "extract", f"raw HTML not readable: {exc}",
+                                 "archive_unreadable"))
             continue
         except ExtractionError as exc:
-            errors.append(_error(row, "extract", str(exc)))
+            errors.append(_error(row, "extract", str(exc),
+                                 getattr(exc, "reason", None) or "extraction_failed"))
             continue
         articles.append(article)
         texts.append({"article_id": row["article_id"], "text": article.text,
@@ -282,9 +295,9 @@ def _page(row: dict, url: str | None, html: bytes) -> Page:
                 archive_path=row["archive_path"])
 
 
-def _error(row: dict, stage: str, message: str) -> dict:
+def _error(row: dict, stage: str, message: str, reason: str) -> dict:
     return {"article_id": row["article_id"], "url": row["url"], "feed": row["feed"],
-            "stage": stage, "kind": "hard", "error": message}
+            "stage": stage, "kind": "hard", "reason": reason, "error": message}
 
 
 def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow(),

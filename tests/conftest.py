@@ -13,6 +13,12 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.pop("PREFECT_API_URL", None)
+# Prefect's temporary server took 15-45 s to start on a loaded 2-core box (issue 14), over
+# Prefect's 20 s default: every test process and every `workwatch` subprocess a test spawns
+# (they inherit this environment) waits up to 180 s. A test that wants a failing start sets
+# its own value.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import pytest  # noqa: E402
 
@@ -32,7 +38,7 @@ def corpus_path(*parts: str) -> Path:
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=90):
+    with prefect_test_harness(server_startup_timeout=180):
         yield
 
 

@@ -117,7 +117,7 @@ def test_ingest_with_unreachable_feeds_reports_each_and_exits_cleanly(tmp_path):
         for i, port in enumerate((1, 9))))
     db = tmp_path / "w.duckdb"
     result = invoke("ingest", "--feeds", str(feeds), "--db", str(db))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # every feed failed: cron must hear about it
     lines = [l for l in result.output.splitlines() if l.startswith("feed ")]
     assert len(lines) == 2 and all("failed: connection failed" in l for l in lines)
     assert "0 feeds ok, 2 failed" in result.output

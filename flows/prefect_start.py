@@ -1,0 +1,162 @@
+"""Starting Prefect for a CLI command without letting its start-up crash the run.
+
+Without PREFECT_API_URL, Prefect 3 starts a temporary API server (a uvicorn subprocess) in
+every process that runs a flow, and gives up after PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+(Prefect's default: 20). Measured on the 2-core box with other work running (load 6-10) that
+start took 15-45 s, and the first start of a fresh venv was over 20 s on an idle machine in
+one of two tries (issue 14): `make demo` failed with a 50-line traceback. So the CLI
+
+- sets a generous default (180 s) before Prefect is imported, unless the user set one (in the
+  environment or in the active Prefect profile);
+- starts the server itself, before the flow, saying "starting Prefect…" while it waits;
+- turns a failed or timed-out start into one line with the remedy (PrefectStartError);
+- when PREFECT_API_URL names a server, uses it (no boot) after checking that it answers.
+
+Nothing here imports Prefect at module import time: `set_startup_defaults()` must run first.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from extractors.errors import WorkwatchError
+
+STARTUP_TIMEOUT_VAR = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+DEFAULT_STARTUP_TIMEOUT = 180  # 4x the slowest start measured under load (45 s)
+SLOW_START_HINT_AFTER = 10.0  # seconds; a start slower than this gets a hint to run a server
+API_HEALTH_TIMEOUT = 10.0  # seconds to wait for a configured server's /health
+
+
+class PrefectStartError(WorkwatchError):
+    """Prefect's API could not be reached or its temporary server did not start."""
+
+
+def _profile_sets(name: str) -> bool:
+    """Whether the active Prefect profile file sets `name` (a cheap text check, no import)."""
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        return name in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def set_startup_defaults() -> None:
+    """Environment defaults for Prefect; call before anything imports prefect."""
+    if STARTUP_TIMEOUT_VAR not in os.environ and not _profile_sets(STARTUP_TIMEOUT_VAR):
+        os.environ[STARTUP_TIMEOUT_VAR] = str(DEFAULT_STARTUP_TIMEOUT)
+    # Prefect (and uvicorn's server) print a telemetry notice / send usage data otherwise.
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+REMEDY = (f"raise {STARTUP_TIMEOUT_VAR} (e.g. 300), or run `prefect server start` in another "
+          "terminal and set PREFECT_API_URL=http://127.0.0.1:4200/api")
+
+
+def ensure_prefect(console, *, quiet: bool = False) -> str | None:
+    """Make sure the flow about to run has a Prefect API; returns its URL.
+
+    A configured PREFECT_API_URL is checked (any HTTP answer counts: Prefect Cloud may answer
+    401 on /health); otherwise the temporary server is started here, with a notice on
+    `console` (stderr), so that the flow's own client finds it running."""
+    from prefect.settings import (PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED,
+                                  PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)
+
+    api = PREFECT_API_URL.value()
+    if api:
+        _check_reachable(api)
+        return api
+    if not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        raise PrefectStartError(
+            "no Prefect API: PREFECT_API_URL is not set and the temporary server is disabled "
+            "(PREFECT_SERVER_ALLOW_EPHEMERAL_MODE); set PREFECT_API_URL=http://127.0.0.1:4200/api "
+            "after `prefect server start`")
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    if server.running and server.server_process is not None:
+        return server.api_url
+    timeout = PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    message = "starting Prefect…"
+    started = time.monotonic()
+    try:
+        if quiet:
+            server.start()
+        elif console.is_terminal:
+            with console.status(f"{message} (a temporary local server; up to {timeout} s)"):
+                server.start()
+        else:
+            console.print(f"{message} (a temporary local server; up to {timeout} s; "
+                          "set PREFECT_API_URL to use a running one)",
+                          markup=False, highlight=False)
+            server.start()
+    except Exception as exc:
+        code = server.server_process.poll() if server.server_process is not None else None
+        try:
+            server.stop()  # never leave a half-started server behind
+        except Exception:
+            pass
+        if code is not None:
+            raise PrefectStartError(
+                f"Prefect's temporary server exited with code {code} while starting; "
+                f"{REMEDY}") from None
+        if "Timed out" in str(exc):
+            raise PrefectStartError(
+                f"Prefect's temporary server did not start within {timeout} s ({STARTUP_TIMEOUT_VAR}); "
+                f"{REMEDY}") from None
+        raise PrefectStartError(f"Prefect's temporary server did not start ({type(exc).__name__}: "
+                                f"{str(exc)[:200]}); {REMEDY}") from None
+    took = time.monotonic() - started
+    if took > SLOW_START_HINT_AFTER and not quiet:
+        console.print(f"Prefect took {took:.0f} s to start; a running server (`prefect server "
+                      "start`, PREFECT_API_URL) saves that on every command",
+                      markup=False, highlight=False)
+    return server.api_url
+
+
+def _check_reachable(api: str) -> None:
+    import httpx
+
+    try:
+        with httpx.Client(timeout=API_HEALTH_TIMEOUT) as client:
+            client.get(api.rstrip("/") + "/health")
+    except httpx.HTTPError as exc:
+        raise PrefectStartError(
+            f"no Prefect server answers at {api} (PREFECT_API_URL): {type(exc).__name__}; "
+            "start it with `prefect server start`, or unset PREFECT_API_URL to use a "
+            "temporary one") from None
+
+
+def is_prefect_startup_failure(exc: BaseException) -> bool:
+    """A start-up failure raised from inside Prefect (e.g. a second server start mid-run)."""
+    return isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc)
+
+
+class _NoCrashNotices:
+    """Drop Prefect's "Crash detected!" / "Finished in state Crashed" records in the CLI.
+
+    A run is "crashed" in Prefect's terms only by a BaseException: Ctrl-C, SIGTERM or a
+    cancellation. The CLI says that itself in one line (exit 130/143) and the exception still
+    reaches it; the four ERROR lines Prefect logs for it on stderr (flow and task) only add
+    noise. The run's Crashed state is still recorded on the Prefect server."""
+
+    NOTICES = ("Crash detected!", "Finished in state Crashed")
+
+    def filter(self, record) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        return not any(n in message for n in self.NOTICES)
+
+
+def quiet_crash_logs() -> None:
+    import logging
+
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoCrashNotices) for f in logger.filters):
+            logger.addFilter(_NoCrashNotices())

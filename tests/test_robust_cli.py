@@ -1,0 +1,255 @@
+"""The CLI edge under failure (issue 14): Prefect start-up, signals, exit codes for cron, the
+demo touching only demo files, outputs through `-`/symlinks/devices, validated filters.
+
+Real `workwatch` processes, real loopback HTTP servers, real DuckDB files, real Prefect flows."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.servers import RouteServer, ok, trickle
+
+EXE = Path(sys.executable).with_name("workwatch")
+runner = CliRunner()
+
+
+def invoke(*args, env=None):
+    return runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def fresh_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A user's environment: no Prefect server configured, a fresh PREFECT_HOME."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PREFECT_API", "WORKWATCH_TEST_"))}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    env.update(extra)
+    return env
+
+
+def harness_env(**extra: str) -> dict[str, str]:
+    """The session's Prefect test server (no boot per process)."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKWATCH_TEST_")}
+    env.update(PREFECT_API_URL=PREFECT_API_URL.value(), **extra)
+    return env
+
+
+def feeds_file(tmp_path: Path, urls: dict[str, str], retries: int = 0) -> Path:
+    path = tmp_path / "feeds.toml"
+    path.write_text(f"[fetch]\nretries = {retries}\n" + "".join(
+        f'\n[[feeds]]\nname = "{name}"\nurl = "{url}"\noutlet = "{name}"\n'
+        for name, url in urls.items()), encoding="utf-8")
+    return path
+
+
+def assert_one_line(stderr: str, *needles: str) -> None:
+    assert "Traceback" not in stderr, stderr
+    lines = [l for l in stderr.splitlines() if l.strip()]
+    errors = [l for l in lines if l.startswith("error:")]
+    assert len(errors) == 1, stderr
+    for needle in needles:
+        assert needle in errors[0], stderr
+
+
+# ---------------------------------------------------------------- A. Prefect start-up
+
+
+def test_a_prefect_start_that_fails_is_one_line_with_the_remedy(tmp_path):
+    """A start-up limit the server cannot meet (0 s): one line naming the setting, exit 1."""
+    feeds = feeds_file(tmp_path, {"a": "http://127.0.0.1:9/feed"})
+    env = fresh_env(tmp_path, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0")
+    done = subprocess.run([str(EXE), "ingest", "--feeds", str(feeds), "--db", str(tmp_path / "w.duckdb")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "starting Prefect" in done.stderr  # said while it waited (a line: not a terminal)
+    assert_one_line(done.stderr, "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                    "PREFECT_API_URL")
+    assert done.stdout == ""
+
+
+def test_a_unreachable_prefect_api_url_is_one_line(tmp_path):
+    feeds = feeds_file(tmp_path, {"a": "http://127.0.0.1:9/feed"})
+    env = fresh_env(tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api")
+    done = subprocess.run([str(EXE), "ingest", "--feeds", str(feeds), "--db", str(tmp_path / "w.duckdb")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert_one_line(done.stderr, "no Prefect server answers at http://127.0.0.1:9/api")
+
+
+def test_a_cli_sets_a_generous_startup_limit_unless_the_user_set_one(tmp_path):
+    code = ("import os, flows.cli; print(os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS'], "
+            "os.environ['DO_NOT_TRACK'])")
+    env = fresh_env(tmp_path)
+    env.pop("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", None)
+    env.pop("DO_NOT_TRACK", None)
+    default = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert default.stdout.split() == ["180", "1"], default.stderr
+    env.update(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="77", DO_NOT_TRACK="0")
+    user = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert user.stdout.split() == ["77", "0"]
+    # set in the active Prefect profile: the profile wins, the CLI does not override it
+    env.pop("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+    (tmp_path / "prefect").mkdir()
+    (tmp_path / "prefect" / "profiles.toml").write_text(
+        'active = "x"\n[profiles.x]\nPREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 99\n')
+    code2 = "import os, flows.cli; print(os.environ.get('PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS'))"
+    profile = subprocess.run([sys.executable, "-c", code2], capture_output=True, text=True, env=env)
+    assert profile.stdout.strip() == "None"
+
+
+# ---------------------------------------------------------------- G. signals
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("sig,code,word", [(signal.SIGTERM, 143, "terminated"),
+                                           (signal.SIGINT, 130, "interrupted")])
+def test_g_signal_during_a_run_is_one_line_and_128_plus_signal(tmp_path, sig, code, word):
+    """The flow is held on a feed that trickles a byte every 0.5 s; the signal arrives mid-run."""
+    with RouteServer({"/feed": trickle(b" ", every_s=0.5)}) as site:
+        feeds = feeds_file(tmp_path, {"slow": site.url("/feed")})
+        err_path = tmp_path / "err.txt"
+        proc = subprocess.Popen([str(EXE), "ingest", "--feeds", str(feeds), "--db", str(tmp_path / "w.duckdb")],
+                                stdout=subprocess.DEVNULL, stderr=open(err_path, "w"),
+                                env=harness_env(), start_new_session=True)
+        deadline = time.monotonic() + 120
+        while not site.hits and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert site.hits, err_path.read_text()
+        time.sleep(0.5)
+        proc.send_signal(sig)
+        try:
+            rc = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    stderr = err_path.read_text()
+    assert rc == code, stderr
+    assert "Traceback" not in stderr and "TerminationSignal" not in stderr, stderr
+    lines = [l for l in stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"{word} ("), stderr
+    assert "committed" in lines[0] and "deferred to the next run" in lines[0]
+
+
+# ---------------------------------------------------------------- C. exit codes
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_c_all_feeds_failed_then_all_backing_off_both_exit_3(tmp_path):
+    feeds = feeds_file(tmp_path, {"dead-1": "http://127.0.0.1:1/feed", "dead-2": "http://127.0.0.1:9/feed"})
+    db = tmp_path / "w.duckdb"
+    first = invoke("ingest", "--feeds", feeds, "--db", db)
+    assert first.exit_code == 3, first.output
+    second = invoke("ingest", "--feeds", feeds, "--db", db)  # the next run: all backing off
+    assert second.exit_code == 3, second.output
+    assert "0 feeds ok, 0 failed, 2 skipped" in second.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_c_one_good_feed_is_exit_0(tmp_path):
+    with RouteServer() as site:
+        site.routes["/feed"] = ok(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>{site.url()}'
+            f'</link><description>d</description><item><title>Robots at work</title><link>'
+            f'{site.url("/a")}</link></item></channel></rss>'.encode(), "application/rss+xml")
+        site.routes["/a"] = ok(b"<html><head><title>Robots at work</title></head><body><article>"
+                               + b"<p>Workers and robots share the floor of the plant today.</p>" * 20
+                               + b"</article></body></html>")
+        feeds = feeds_file(tmp_path, {"good": site.url("/feed"), "dead": "http://127.0.0.1:9/feed"})
+        result = invoke("ingest", "--feeds", feeds, "--db", tmp_path / "w.duckdb")
+    assert result.exit_code == 0, result.output
+
+
+def test_c_deadline_and_failure_exit_codes():
+    from flows.cli import ingest_exit_code
+    from flows.cmd_backfill import backfill_exit_code
+
+    ok_feed = {"status": "ok"}
+    assert ingest_exit_code({"feeds": [ok_feed]}) == 0
+    assert ingest_exit_code({"feeds": [ok_feed], "deadline_hit": True, "deferred": 5}) == 4
+    assert ingest_exit_code({"feeds": [ok_feed], "deferred": 3}) == 4
+    assert ingest_exit_code({"feeds": [{"status": "skipped"}, {"status": "error"}]}) == 3
+    assert ingest_exit_code({"feeds": [{"status": "error"}], "deadline_hit": True}) == 3
+    assert backfill_exit_code({"status": "failed"}) == 3
+    assert backfill_exit_code({"status": "partial"}) == 0
+    assert backfill_exit_code({"status": "ok", "deadline_hit": True}) == 4
+
+
+def test_c_exit_codes_are_documented():
+    result = invoke("--help")
+    assert "Exit codes" in result.output and "143" in result.output
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "Exit codes" in readme and "| 3 |" in readme and "| 4 |" in readme
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_c_reprocess_with_the_archive_gone_exits_3_with_reasons(tmp_path, sample_feeds):
+    from extractors.archive import archive_dir
+    import shutil
+
+    db = tmp_path / "w.duckdb"
+    assert invoke("ingest", "--feeds", sample_feeds, "--db", db).exit_code == 0
+    shutil.rmtree(archive_dir(db))
+    result = invoke("backfill", "--source", "reprocess", "--db", db)
+    assert result.exit_code == 3, result.output
+    assert "re-extracted 0 of" in result.output and "archive_missing" in result.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        reasons = con.execute("SELECT DISTINCT reason FROM article_errors WHERE stage = 'extract'"
+                              ).fetchall()
+    assert reasons == [("archive_missing",)]
+
+
+# ---------------------------------------------------------------- B. the demo
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_b_demo_touches_only_demo_files_and_keeps_the_old_demo_on_failure(tmp_path, monkeypatch):
+    import flows.cli
+    from extractors.errors import WorkwatchError
+
+    data = tmp_path / "data"
+    (data / "archive" / "2025").mkdir(parents=True)
+    real = data / "archive" / "2025" / "real.warc.gz"
+    real.write_bytes(b"the real warehouse's raw HTML")
+    (data / "workwatch.duckdb").write_bytes(b"")  # stands for the real warehouse
+    db = data / "demo.duckdb"
+
+    first = invoke("demo", "--db", db)
+    assert first.exit_code == 0, first.output
+    assert real.read_bytes() == b"the real warehouse's raw HTML"
+    assert sorted(p.name for p in (data / "archive").rglob("*")) == ["2025", "real.warc.gz"]
+    assert list((data / "demo-archive").rglob("*.warc.gz"))  # the demo's own archive
+    assert not list(data.glob(".demo-build-*"))
+    with duckdb.connect(str(db), read_only=True) as con:
+        stories = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert stories >= 30
+
+    real_run = flows.cli.run_ingest
+
+    def fails_half_way(*args, **kwargs):
+        real_run(*args, **kwargs)  # the build warehouse is written ...
+        raise WorkwatchError("the sample site went away")  # ... then the demo fails
+
+    monkeypatch.setattr(flows.cli, "run_ingest", fails_half_way)
+    second = invoke("demo", "--db", db)
+    assert second.exit_code == 1 and "the sample site went away" in second.output
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == stories
+    assert list((data / "demo-archive").rglob("*.warc.gz"))
+    assert real.read_bytes() == b"the real warehouse's raw HTML"
+    assert not list(data.glob(".demo-build-*"))
+
+    refused = invoke("demo", "--db", data / "workwatch.duckdb")
+    assert refused.exit_code == 2 and "real warehouse" in refused.output
