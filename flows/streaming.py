@@ -387,16 +387,19 @@ class Stream:
                     self.slots.release()
                     break
                 result = fetch.result()
-                self._note_timeout(host, result)
+                self._note_timeout(host, item, result)
                 self._collect(result)
         finally:
             host.workers -= 1
             self._changed.set()
 
-    def _note_timeout(self, host: _Host, result: Page | dict) -> None:
+    def _note_timeout(self, host: _Host, item: FeedItem, result: Page | dict) -> None:
+        """After host_max_timeouts timeouts in a row (requests, retries included, as the
+        fetcher counts them; or pages), the host's queued pages are deferred."""
         if isinstance(result, dict) and result.get("timed_out"):
             host.timeouts += 1
-            if host.timeouts >= self.settings.host_max_timeouts and not host.deferred:
+            in_a_row = max(host.timeouts, self.rt.fetcher.host_timeouts(item.url))
+            if in_a_row >= self.settings.host_max_timeouts and not host.deferred:
                 host.deferred = True
                 while host.items:
                     self._defer(host.items.popleft(), SLOW_HOST)

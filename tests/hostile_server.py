@@ -537,3 +537,56 @@ class SlowSampleSite:
 
     def feeds_toml(self) -> str:
         return self.site.feeds_toml()
+
+
+class Outlet(LoopbackServer):
+    """One outlet on a loopback host (its own port) for the streaming-ingest tests: /feed.xml
+    lists its pages in order; each page is "good", "trickle" (one byte every `every_s`),
+    "silent" (connection accepted, no answer) or "held" (answers once `release()` is called).
+    The feed itself may be "good", "trickle" or "silent" too."""
+
+    def __init__(self, name: str, pages: dict[str, str], feed: str = "good", every_s: float = 2.0):
+        super().__init__({})
+        self.name, self.pages, self.feed, self.every_s = name, pages, feed, every_s
+        self.released = threading.Event()
+        self.closing = threading.Event()
+
+    def title(self, slug: str) -> str:
+        return f"{self.name} {slug}: employers roll out AI assistants to office workers"
+
+    def page_url(self, slug: str) -> str:
+        return self.url(f"/articles/{slug}.html")
+
+    def __enter__(self) -> "Outlet":
+        super().__enter__()
+        self.routes["/robots.txt"] = lambda req: Reply(200, {"Content-Type": "text/plain"}, b"")
+        feed_body = rss(self.name, [(escape(self.title(s)), self.page_url(s)) for s in self.pages])
+        self.routes["/feed.xml"] = self._route(self.feed, lambda: xml_reply(feed_body),
+                                               "application/rss+xml")
+        for slug, kind in self.pages.items():
+            page = (lambda s: lambda: html_reply(article_html(self.title(s))))(slug)
+            self.routes[f"/articles/{slug}.html"] = self._route(kind, page, "text/html")
+        return self
+
+    def _route(self, kind: str, good: Callable[[], Reply], ctype: str) -> Route:
+        if kind == "good":
+            return lambda req: good()
+        if kind == "trickle":
+            return lambda req: Reply(200, {"Content-Type": ctype}, trickle(b"x", self.every_s, 1000))
+        if kind == "silent":
+            return lambda req: (self.closing.wait(120), good())[1]
+        if kind == "held":
+            return lambda req: (self.released.wait(120), good())[1]
+        raise ValueError(kind)
+
+    def release(self) -> None:
+        self.released.set()
+
+    def __exit__(self, *exc) -> None:
+        self.closing.set()
+        self.released.set()
+        super().__exit__(*exc)
+
+    def feeds_toml_entry(self) -> str:
+        return (f'\n[[feeds]]\nname = "{self.name}"\nurl = "{self.url("/feed.xml")}"\n'
+                f'outlet = "{self.name}"\n')
