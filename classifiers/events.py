@@ -205,7 +205,7 @@ _QUICK = re.compile(r"lay|laid|cut|slash|shed|elimin|axe|axing|trim|reduc|fir[ei
 _AI = re.compile(r"\b(?:A\.?I\b\.?|AI-\w+|artificial[\s-]intelligence|generative|gen\s?AI|chat\s?GPT|GPT-?\d|"
                  r"chatbots?|large\s+language\s+models?|LLMs?|machine\s+learning|copilots?|"
                  r"automation|automate[ds]?|robots?|robotics|algorithm(?:s|ic)?|OpenAI)\b", re.I)
-_MODAL = re.compile(r"\b(?:could|might|may|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
+_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
                     r"estimates?|expected\s+to|likely\s+to|set\s+to\s+affect|affect|impact|consider(?:s|ing)?|weigh(?:s|ing)?|"
                     r"mull(?:s|ing)?|explor(?:es|ing)|easier|AI\s+(?:will|could|may|might|would|can|is)|"
                     r"want(?:s)?\s+to\s+make)\b", re.I)
@@ -269,7 +269,7 @@ _PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per\s+cent\b)
                       r"total\s+|global\s+|the\s+company['’]s\s+)*(?:\S+\s+){0,1}?"
                       r"(?:workforce|staff|employees|jobs|headcount|workers|employees|team|newsroom|"
                       r"positions|roles|people))?", re.I)
-_UNIT = re.compile(r"(?:(?:its|the|at\s+its|in\s+its|at\s+the)\s+)([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)?)\s+(?:unit|division|team|"
+_UNIT = re.compile(r"(?:(?:its|the|at\s+its|in\s+its|at\s+the|at|in)\s+)([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)?)\s+(?:unit|division|team|"
                    r"department|business|arm|group)\b|(?:\d[\d,.]*\s?k?|hundred|hundreds\s+of|thousand|thousands\s+of|"
                    r"dozens\s+of|its|some|off|of|cut|cutting|hire|hiring|replace)[\s\"“”'‘’]+"
                    r"((?:[A-Za-z][\w-]*\s+)?(?:service\s+|support\s+)?"

@@ -1,0 +1,359 @@
+"""Workforce events (issue 19): the extractor, the `events` table filled in the load
+transaction, the `workforce_events` view, the `events` named query and `eval-events`.
+
+Warehouses are real DuckDB files built with warehouse.load.load_batch; nothing of ours is
+mocked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from classifiers.events import (ACTIONS, company_key, extract_events, normalise_company,
+                                parse_number)
+from extractors.types import Article, Classification, TextItem
+from flows.cli import app
+from warehouse.db import read_connection, write_connection
+from warehouse.events import refresh_events
+from warehouse.load import load_batch
+
+runner = CliRunner()
+EVAL_FILE = Path(__file__).parent / "data" / "events-eval.jsonl"
+
+
+def events_of(title: str, summary: str = "", text: str = "") -> list:
+    return extract_events(TextItem("x", title, summary, text), date(2023, 5, 2))
+
+
+def one(title: str, summary: str = "", text: str = ""):
+    found = events_of(title, summary, text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+# ------------------------------------------------------------------ extraction
+
+
+@pytest.mark.parametrize("title, company, action, headcount", [
+    ("Dropbox lays off 500 employees to refocus on AI", "Dropbox", "cut", 500),
+    ("BT to cut up to 55,000 jobs by 2030 amid shift to AI", "BT", "cut", 55000),
+    ("Infosys to hire 1,200 engineers for its new AI centre", "Infosys", "hire", 1200),
+    ("IBM pauses hiring for back-office roles it expects AI to do", "IBM", "freeze", None),
+    ("PwC will retrain 65,000 staff to use generative AI tools", "PwC", "reskill", 65000),
+    ("Klarna deploys an AI assistant to its customer-service agents", "Klarna", "adopt", None),
+    ("Bild to replace editorial jobs with AI", "Bild", "replace", None),
+    ("Hyundai workers go on strike over plans for AI-driven robots", "Hyundai", "strike", None),
+    ("SAG-AFTRA reaches a deal with studios that limits AI replicas", "SAG-AFTRA", "agreement", None),
+    ("New York City passes law requiring audits of AI hiring tools", "New York City", "policy", None),
+])
+def test_each_action_kind(title, company, action, headcount):
+    e = one(title)
+    assert (e.company, e.action, e.headcount) == (company, action, headcount)
+    assert e.ai_attribution == "explicit"
+    assert set(ACTIONS) >= {e.action}
+
+
+def test_percent_of_workforce_not_of_tasks():
+    e = one("Chime to cut 10% of total workforce on AI driven efficiencies")
+    assert (e.company, e.action, e.percent, e.headcount) == ("Chime", "cut", 10.0, None)
+    assert events_of("AI could automate 30% of tasks in banking, study finds") == []
+
+
+def test_headline_and_lede_are_one_mention_with_both_details():
+    e = one("Dropbox lays off 16% of staff to refocus on AI",
+            "Dropbox announced today that it is laying off 500 employees, or 16% of its workforce.")
+    assert (e.headcount, e.percent) == (500, 16.0)
+    assert {s.field for s in e.evidence} == {"title", "summary"}
+
+
+@pytest.mark.parametrize("title", [
+    "AI could replace 300 million jobs, Goldman Sachs says",          # a forecast
+    "Which jobs will AI replace? These 4 industries will be hit",     # no actor
+    "Apple is delaying products in a bid to avoid layoffs",           # negated
+    "Russian strike on Ukrainian city kills seven",                   # not a labour strike
+    "Italy temporarily bans ChatGPT over privacy concerns",           # AI rule, not about work
+])
+def test_not_events(title):
+    assert events_of(title) == []
+
+
+def test_layoff_without_ai_is_graded_none():
+    e = one("Zoom to lay off 1,300 workers, citing the uncertainty of the global economy")
+    assert (e.company, e.headcount, e.ai_attribution) == ("Zoom", 1300, "none")
+
+
+def test_attribution_levels():
+    explicit = one("Amazon to cut jobs at Alexa unit to sharpen focus on generative AI")
+    linked = one("Google sheds hundreds of recruiters in another round of layoffs",
+                 "The tech giant has sought to trim expenses to pay for artificial intelligence "
+                 "investments.")
+    none = one("Etsy lays off 11% of staff to cut costs")
+    assert [explicit.ai_attribution, linked.ai_attribution, none.ai_attribution] == [
+        "explicit", "linked", "none"]
+    assert explicit.occupation_or_unit == "Alexa"
+
+
+@pytest.mark.parametrize("text, value", [
+    ("4,000", 4000), ("four thousand", 4000), ("1.2k", 1200), ("2.5 million", 2_500_000),
+    ("twenty-five", 25), ("a hundred", 100), ("three hundred and twelve", 312),
+    ("12", 12), ("1.5m", 1_500_000), ("several", None), ("", None),
+])
+def test_parse_number(text, value):
+    assert parse_number(text) == value
+
+
+def test_spelled_and_abbreviated_headcounts():
+    assert one("Acme Corp will lay off four thousand workers to focus on AI").headcount == 4000
+    assert one("Acme Corp cuts 1.2k jobs in favour of AI").headcount == 1200
+    assert one('Amazon will lay off "several hundred" Alexa workers to focus on AI').headcount is None
+
+
+@pytest.mark.parametrize("raw, name", [
+    ("Amazon.com Inc.", "Amazon"), ("Amazon", "Amazon"), ("Google's", "Google"),
+    ("The Walt Disney Co.", "Walt Disney"), ("Meta Platforms, Inc.", "Meta"),
+    ("Alphabet Inc.", "Google"), ("International Business Machines Corp", "IBM"),
+    ("Writers Guild of America", "WGA"), ("Goldman Sachs Group", "Goldman Sachs"),
+])
+def test_company_normalisation(raw, name):
+    assert normalise_company(raw) == name
+    assert company_key(raw) == company_key(name)
+
+
+def test_company_found_in_context_is_normalised():
+    e = one("Amazon.com Inc. will lay off 9,000 more workers, citing AI investments")
+    assert (e.company, e.company_raw, e.headcount) == ("Amazon", "Amazon.com Inc", 9000)
+
+
+def test_evidence_offsets_point_into_the_item():
+    item = TextItem("x", "Layoffs: Dropbox lays off 500 employees to refocus on AI",
+                    "Meanwhile, Samsung bans employees from using generative AI.",
+                    "In other news, Salesforce said it will hire 3,300 people for AI roles. " * 3)
+    found = extract_events(item, date(2023, 5, 1))
+    assert {(e.company, e.action) for e in found} >= {("Dropbox", "cut"), ("Samsung", "policy"),
+                                                     ("Salesforce", "hire")}
+    for e in found:
+        for span in e.evidence:
+            assert getattr(item, span.field)[span.start:span.end] == span.text
+    assert next(e for e in found if e.company == "Salesforce").headcount == 3300
+
+
+def test_stated_date_and_country():
+    e = one("Klarna said on May 2, 2023 it will freeze hiring in Sweden as AI does the work")
+    assert (e.action, e.event_date, e.country) == ("freeze", date(2023, 5, 2), "SE")
+    assert one("Acme Corp cuts 200 jobs in favour of AI").event_date == date(2023, 5, 2)
+
+
+def test_hollywood_strikes_are_the_unions():
+    assert one("Hollywood actors go on strike over AI and pay").company == "SAG-AFTRA"
+    writers = events_of("Hollywood writers strike ends after agreement on AI and other issues")
+    assert {(e.company, e.action) for e in writers} == {("WGA", "strike"), ("WGA", "agreement")}
+
+
+# ------------------------------------------------------------------ warehouse
+
+
+def article(key: str, outlet: str, when: str, title: str, text: str = "") -> Article:
+    url = f"https://{outlet}.example/news/{key}"
+    return Article(
+        article_id=hashlib.sha256(url.encode()).hexdigest()[:16], url=url, canonical_url=url,
+        feed=outlet, outlet=outlet, guid=key, title=title, summary="", author=None,
+        published_at=datetime.fromisoformat(when), first_seen_at=datetime(2024, 2, 1),
+        language="en", text=text, word_count=len(text.split()),
+        text_hash=hashlib.sha256(text.encode()).hexdigest(), source="feed")
+
+
+def verdict(a: Article, ai_work: bool = True, version: str = "test-1") -> Classification:
+    return Classification(item_id=a.article_id, classifier="rules", version=version,
+                          ai_score=0.9, work_score=0.9, is_ai_work=ai_work, is_ai=ai_work,
+                          is_work=ai_work)
+
+
+STORY = ("Northbridge Insurance said on Monday it will cut 1,200 claims jobs over the next two "
+         "years as artificial intelligence software takes over the routine processing of files, "
+         "a move the company expects to save about 90 million dollars a year while the union "
+         "representing claims handlers vowed to fight the layoffs in talks with managers")
+TITLE = "Northbridge Insurance to cut 1,200 claims jobs as AI takes over"
+
+
+def coverage() -> list[Article]:
+    """One announcement: three syndicated copies (one cluster), a fourth outlet's own story
+    two days later, a follow-up a week later; and a second round of cuts two months on."""
+    return [
+        article("n1", "alpha", "2024-03-04 08:00", TITLE, STORY),
+        article("n2", "beta", "2024-03-04 09:30", TITLE, STORY.replace("on Monday", "on Monday morning")),
+        article("n3", "gamma", "2024-03-04 11:00", TITLE, STORY.replace("vowed", "promised")),
+        article("n4", "delta", "2024-03-06 10:00",
+                "Northbridge Insurance confirms 1,200 job cuts, blames AI",
+                "The insurer confirmed that the cuts follow its roll-out of AI claims software."),
+        article("n5", "alpha", "2024-03-12 10:00",
+                "Union to fight as Northbridge Insurance cuts 1,200 jobs for AI",
+                "Claims handlers said they would ballot on action against the artificial intelligence plan."),
+        article("n6", "beta", "2024-05-20 10:00",
+                "Northbridge Insurance cuts another 300 jobs as AI spreads to underwriting",
+                "A second round of cuts hits underwriting as the insurer extends its AI tools."),
+    ]
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    db = tmp_path / "events.duckdb"
+    arts = coverage()
+    with write_connection(db) as con:
+        load_batch(con, "run-1", arts[:3], [verdict(a) for a in arts[:3]])
+        load_batch(con, "run-2", arts[3:], [verdict(a) for a in arts[3:]])
+    return db
+
+
+def test_loader_fills_events_with_clusters(warehouse):
+    with read_connection(warehouse) as con:
+        rows = con.execute("SELECT company, action, headcount, ai_attribution, cluster_id "
+                           "FROM events ORDER BY event_date, article_id").fetchall()
+        clusters = {r[4] for r in rows[:3]}
+    assert len(rows) == 6
+    assert {(r[0], r[1]) for r in rows} == {("Northbridge Insurance", "cut")}
+    assert len(clusters) == 1, "the three syndicated copies share one cluster"
+    assert {r[3] for r in rows} == {"explicit"}
+
+
+def test_repeated_coverage_collapses_into_one_event(warehouse):
+    with read_connection(warehouse) as con:
+        rows = con.execute("SELECT company, action, headcount, stories, articles, outlets, "
+                           "first_seen, last_seen FROM workforce_events "
+                           "ORDER BY event_date").fetchall()
+    assert rows == [
+        ("Northbridge Insurance", "cut", 1200, 3, 5, 4,
+         datetime(2024, 3, 4, 8, 0), datetime(2024, 3, 12, 10, 0)),
+        ("Northbridge Insurance", "cut", 300, 1, 1, 1,
+         datetime(2024, 5, 20, 10, 0), datetime(2024, 5, 20, 10, 0)),
+    ]
+
+
+def test_reload_is_idempotent_and_non_ai_work_loses_its_events(warehouse):
+    arts = coverage()
+    with write_connection(warehouse) as con:
+        load_batch(con, "run-3", arts[:3], [verdict(a) for a in arts[:3]])
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 6
+        load_batch(con, "run-4", arts[5:], [verdict(arts[5], ai_work=False)])
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 5
+
+
+def test_failed_load_rolls_back_articles_and_events(tmp_path):
+    db = tmp_path / "rollback.duckdb"
+    arts = coverage()
+    with write_connection(db) as con:
+        with pytest.raises(KeyError):
+            # an article error without its url fails after the events are written
+            load_batch(con, "run-x", arts, [verdict(a) for a in arts],
+                       errors=[{"article_id": "zzz", "stage": "fetch"}])
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+        load_batch(con, "run-y", arts, [verdict(a) for a in arts])
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 6
+
+
+def test_refresh_events_follows_the_latest_classification(warehouse):
+    arts = coverage()
+    with write_connection(warehouse) as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("UPDATE classifications SET is_ai_work = FALSE, classified_at = now() "
+                    "WHERE article_id = ?", [arts[0].article_id])
+        assert refresh_events(con, [arts[0].article_id, arts[1].article_id]) == 1
+        con.execute("COMMIT")
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 5
+
+
+def test_reclassify_refreshes_events(tmp_path):
+    from flows.reprocess import reclassify
+
+    db = tmp_path / "reclassify.duckdb"
+    arts = coverage()
+    with write_connection(db) as con:
+        load_batch(con, "run-1", arts, [verdict(a, ai_work=False, version="old") for a in arts])
+        assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+    with ThreadPoolExecutor(1) as pool:
+        result = reclassify(db, classifier="rules", rescore_all=True, pool=pool)
+    assert result.scored == len(arts)
+    with read_connection(db) as con:
+        ai_work = con.execute("SELECT count(*) FROM stories WHERE is_ai_work").fetchone()[0]
+        events = con.execute("SELECT count(DISTINCT article_id) FROM events").fetchone()[0]
+    assert ai_work > 0 and events == ai_work
+
+
+# ------------------------------------------------------------------ named query and CLI
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_named_query_events_filters_and_formats(warehouse):
+    db = str(warehouse)
+    result = invoke("query", "events", "--db", db, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["company"], r["headcount"], r["stories"]) for r in rows] == [
+        ("Northbridge Insurance", 1200, 3), ("Northbridge Insurance", 300, 1)]
+    assert rows[0]["url"].startswith("https://alpha.example/")
+    result = invoke("query", "events", "--db", db, "--min-headcount", "1000",
+                    "--company", "Northbridge Insurance Inc.", "--action", "cut", "-f", "csv")
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("event_date,company,action,headcount") and len(lines) == 2
+    result = invoke("query", "events", "--db", db, "--since", "2024-05-01", "--until", "2024-05-31")
+    assert result.exit_code == 0 and "300" in result.output
+    assert invoke("query", "events", "--db", db, "--action", "hire", "-f", "json").output.strip() == "[]"
+    bad = runner.invoke(app, ["query", "events", "--db", db, "--action", "fire"])
+    assert bad.exit_code == 2 and "unknown action" in bad.output
+
+
+def test_named_query_events_parquet(warehouse, tmp_path):
+    import pyarrow.parquet as pq
+
+    target = tmp_path / "events.parquet"
+    result = invoke("query", "events", "--db", str(warehouse), "-f", "parquet", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(target).num_rows == 2
+
+
+def test_eval_events_cli_on_a_small_file(tmp_path):
+    path = tmp_path / "eval.jsonl"
+    items = [
+        {"id": "1", "split": "dev", "title": "Dropbox lays off 500 employees to refocus on AI",
+         "events": [{"company": "Dropbox Inc.", "action": "cut", "headcount": 500,
+                     "ai_attribution": "explicit"}]},
+        {"id": "2", "split": "test", "title": "Zoom to lay off 1,300 workers as demand slows",
+         "events": []},
+        {"id": "3", "split": "test", "title": "IBM pauses hiring, saying AI can do 7,800 roles",
+         "events": [{"company": "IBM", "action": "freeze", "ai_attribution": "explicit"},
+                    {"company": "IBM", "action": "replace", "ai_attribution": "explicit"}]},
+    ]
+    path.write_text("\n".join(json.dumps(i) for i in items) + "\n", encoding="utf-8")
+    result = invoke("eval-events", str(path), "--json")
+    report = json.loads(result.output)
+    every = report["splits"]["all"]
+    assert every["company_action"] == {"precision": 1.0, "recall": 0.667, "tp": 2, "fp": 0, "fn": 1}
+    assert every["headcount_exact"] == {"accuracy": 1.0, "n": 1}
+    assert report["splits"]["test"]["company_action"]["recall"] == 0.5
+    text = invoke("eval-events", str(path), "--split", "test", "--errors").output
+    assert "[test] 2 items" in text and '"missed": "IBM replace"' in text
+
+
+def test_eval_events_cli_errors(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "x", "events": [{"company": "A", "action": "fly"}]}\n', encoding="utf-8")
+    result = runner.invoke(app, ["eval-events", str(bad)])
+    assert result.exit_code == 1 and "line 1" in result.output
+    result = runner.invoke(app, ["eval-events", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 1
+
+
+def test_eval_file_is_well_formed_and_split():
+    report = json.loads(invoke("eval-events", str(EVAL_FILE), "--json").output)
+    assert report["items"] >= 100
+    assert set(report["splits"]) == {"dev", "test", "all"}
+    assert report["splits"]["test"]["events_gold"] >= 20
