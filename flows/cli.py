@@ -124,6 +124,16 @@ def handle_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def require_warehouse(db: str | Path) -> Path:
+    """Commands that only read a warehouse: a --db that does not exist is a mistake (a typo),
+    not an empty warehouse (`feeds --db typo.duckdb` showed every feed "never checked")."""
+    path = Path(db).expanduser()
+    if not path.is_file():
+        raise WorkwatchError(f"no warehouse at {path} (check --db / WORKWATCH_DB; "
+                             "`workwatch ingest` or `workwatch demo` makes one)")
+    return path
+
+
 def check_format(fmt: str, allowed=FORMATS) -> str:
     if fmt not in allowed:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(allowed)}")
@@ -367,6 +377,7 @@ def sql(
     from warehouse.query import run_readonly
 
     check_format(fmt, EXPORT_FORMATS)
+    require_warehouse(db)
     if fmt == "parquet":
         rows = readonly_parquet(db, query, require_output(output, fmt))
         err.print(f"{rows} rows -> {output}", markup=False, highlight=False)
@@ -388,6 +399,7 @@ def feeds(db: str = DB_OPTION, feeds: str = FEEDS_OPTION, fmt: str = FORMAT_OPTI
     from warehouse.query import feed_health
 
     check_format(fmt)
+    require_warehouse(db)
     config = load_config(feeds)
     columns, rows = feed_health(db, config.feeds)
     render(columns, rows, fmt, out, title=f"{len(rows)} feeds")

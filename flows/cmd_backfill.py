@@ -11,7 +11,8 @@ from typing import Optional
 import typer
 
 from flows.cli import (DB_OPTION, EXIT_DEADLINE, EXIT_NOTHING_FETCHED, EXIT_OK, FEEDS_OPTION,
-                       UsageError, app, err, handle_errors, out, start_prefect)
+                       UsageError, app, err, handle_errors, out, require_warehouse,
+                       start_prefect)
 
 SINCE_OPTION = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC).")
 UNTIL_OPTION = typer.Option(None, "--until", help="Last day, included, YYYY-MM-DD (UTC).")
@@ -61,6 +62,8 @@ def backfill(
         raise UsageError(f"--urls goes with --source urls, not {chosen}")
     if urls and not urls.is_file():
         raise UsageError(f"{urls}: no such file")
+    if chosen in ("reprocess", "reclassify"):
+        require_warehouse(db)  # they redo stored articles: nothing to create
     summary = run_backfill_flow(
         progress=not json_out, source=chosen, since=parse_day(since, "--since"),
         until=parse_day(until, "--until"), outlet=outlet, urls_file=str(urls) if urls else None,
@@ -92,6 +95,7 @@ def reclassify(
 
         workwatch reclassify --since 2025-01-01 --until 2025-06-30 --json
     """
+    require_warehouse(db)
     summary = run_backfill_flow(
         progress=not json_out, source="reclassify", since=parse_day(since, "--since"),
         until=parse_day(until, "--until"), db_path=db, workers=workers, force=all_)

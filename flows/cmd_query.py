@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from extractors.errors import WorkwatchError
-from flows.cli import DB_OPTION, UsageError, app, check_format, err, handle_errors, out
+from flows.cli import (DB_OPTION, UsageError, app, check_format, err, handle_errors, out,
+                       require_warehouse)
 from flows.output import FORMATS, render
 
 EXPORT_FORMATS = FORMATS + ("parquet",)
@@ -72,7 +73,46 @@ def query(
             company=company, min_headcount=min_headcount))
     except QueryParameterError as exc:
         raise UsageError(str(exc)) from None
+    require_warehouse(db)
+    check_filters(db, params)
     emit_named(db, name, params, fmt, output)
+
+
+def check_filters(db: str, params) -> None:
+    """An unknown --topic or --outlet is a mistake, not an empty result (`--topic polcy`
+    returned an empty table with exit 0): exit 2 listing the valid values."""
+    from classifiers.base import TOPICS
+
+    if params.topic is not None and params.topic not in TOPICS:
+        raise UsageError(f"unknown topic {params.topic!r}{_did_you_mean(params.topic, TOPICS)}; "
+                         f"choose one of {', '.join(TOPICS)}")
+    if params.outlet is None:
+        return
+    outlets = known_outlets(db)
+    if params.outlet in outlets:
+        return
+    shown = ", ".join(outlets[:30]) + (f" … ({len(outlets) - 30} more)" if len(outlets) > 30 else "")
+    raise UsageError(f"unknown outlet {params.outlet!r}{_did_you_mean(params.outlet, outlets)}; "
+                     f"the warehouse has {shown or 'no outlets yet'}")
+
+
+def _did_you_mean(value: str, choices) -> str:
+    import difflib
+
+    lowered = {c.lower(): c for c in choices}
+    close = ([lowered[value.lower()]] if value.lower() in lowered
+             else difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6))
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def known_outlets(db: str) -> list[str]:
+    """Outlets of the warehouse's feeds and stored articles, sorted."""
+    from warehouse.db import read_connection
+
+    with read_connection(db) as con:
+        rows = con.execute("SELECT outlet FROM feeds WHERE outlet IS NOT NULL UNION "
+                           "SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL").fetchall()
+    return sorted({r[0] for r in rows}, key=str.lower)
 
 
 def emit_named(db: str, name: str, params, fmt: str, output: Path | None) -> None:

@@ -253,3 +253,34 @@ def test_b_demo_touches_only_demo_files_and_keeps_the_old_demo_on_failure(tmp_pa
 
     refused = invoke("demo", "--db", data / "workwatch.duckdb")
     assert refused.exit_code == 2 and "real warehouse" in refused.output
+
+
+# ---------------------------------------------------------------- F. filters and --db
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_f_unknown_topic_or_outlet_exits_2_listing_the_valid_ones(tmp_path, sample_feeds):
+    db = tmp_path / "w.duckdb"
+    assert invoke("ingest", "--feeds", sample_feeds, "--db", db).exit_code == 0
+    topic = invoke("query", "stories", "--topic", "polcy", "--db", db)
+    assert topic.exit_code == 2
+    assert "unknown topic 'polcy' (did you mean 'policy'?)" in topic.output
+    assert "displacement, hiring, skills, adoption, policy, wages, careers" in topic.output
+    outlet = invoke("query", "coverage", "--outlet", "labor lens", "--db", db)
+    assert outlet.exit_code == 2, outlet.output
+    assert "did you mean 'Labor Lens'?" in outlet.output and "Circuit Weekly" in outlet.output
+    good = invoke("query", "stories", "--outlet", "Labor Lens", "--topic", "policy", "--db", db,
+                  "--format", "json")
+    assert good.exit_code == 0, good.output
+
+
+@pytest.mark.parametrize("args", [
+    ("feeds",), ("sql", "select 1"), ("query", "trend"), ("reclassify",),
+    ("backfill", "--source", "reprocess")])
+def test_f_a_db_that_does_not_exist_is_one_line(tmp_path, args):
+    typo = tmp_path / "typo.duckdb"
+    result = invoke(*args, "--db", typo)
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == (f"error: no warehouse at {typo} (check --db / WORKWATCH_DB; "
+                                     "`workwatch ingest` or `workwatch demo` makes one)")
+    assert not typo.exists()
