@@ -145,6 +145,8 @@ class Lexicon:
     topic_default: str
     ai: _Matcher
     ai_ambiguous_if: re.Pattern[str] | None
+    launch: _Matcher
+    negative_cap_with_frame: float
     work: _Matcher
     work_exclude: tuple[tuple[re.Pattern[str], bool], ...]  # (regex, case_sensitive)
     frame: _Matcher
@@ -177,6 +179,7 @@ def _compile(groups: Any, where: str, ambiguous: Sequence[str] = ()) -> _Matcher
         try:
             weight = float(g.get("weight", 1.0))
             cs = bool(g.get("case_sensitive", False))
+            kind = str(g.get("kind", ""))
             patterns = list(g["patterns"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise LexiconError(f"{where}: bad group {g!r}: {exc}") from None
@@ -189,7 +192,10 @@ def _compile(groups: Any, where: str, ambiguous: Sequence[str] = ()) -> _Matcher
                 raise LexiconError(f"{where}: bad pattern {p!r}: {exc}") from None
             if rx.groups:
                 raise LexiconError(f"{where}: pattern {p!r} has a capturing group; use (?:...)")
-            (cs_entries if cs else ci_entries).append((p, weight, cs and p in amb))
+            # the third slot is the pattern's kind: "acronym" (see ambiguous_if), "needs_frame",
+            # "product" (see lexicon.toml) or "" for a plain term
+            (cs_entries if cs else ci_entries).append(
+                (p, weight, "acronym" if (cs and p in amb) else kind))
     return _Matcher(_build_part(cs_entries, True), _build_part(ci_entries, False))
 
 
@@ -267,6 +273,8 @@ def _lexicon_from_dict(data: dict[str, Any], path: str) -> Lexicon:
             topic_fallback=float(th.get("topic_fallback", 0.5)),
             topic_default=str(th.get("topic_default", "")),
             ai=_compile(ai_groups, "ai", ambiguous_patterns),
+            launch=_compile(data.get("launch", []), "launch"),
+            negative_cap_with_frame=float(th.get("negative_cap_with_frame", 1e9)),
             ai_ambiguous_if=_compile_plain(
                 {"patterns": ambiguous_if, "case_sensitive": True}, "ai.ambiguous_if"
             ),
@@ -317,6 +325,7 @@ class _Hit:
     place_weight: float
     body: bool  # found beyond the lede
     ambiguous: bool = False  # an acronym that other expansions share ("AI" = Air India)
+    kind: str = ""  # the lexicon group's kind: "needs_frame", "product", "acronym" or ""
 
     @property
     def weight(self) -> float:
@@ -463,7 +472,8 @@ class RuleClassifier:
                 continue
             counts[key] = c + 1
             pw, body = place(s)
-            out.append(_Hit(signal, fs.field, s, e, text[s:e], w, pw, body, amb))
+            out.append(_Hit(signal, fs.field, s, e, text[s:e], w, pw, body, amb == "acronym",
+                            amb or ""))
 
     def _intersection(
         self, ai_hits: list[_Hit], work_hits: list[_Hit], frame_hits: list[_Hit]
@@ -626,8 +636,27 @@ class RuleClassifier:
         else:
             pair_score, frame_score, used_frames = 0.0, 0.0, []
         negative_score = neg_raw * lex.negative_scale
+        if any(not f.body for f in used_frames):
+            # An explicit AI-and-work frame in the title or lede ("cuts 500 jobs, citing AI")
+            # is the story's subject; finance or launch words beside it (negative groups of
+            # kind "soft") cannot veto it. Boardroom and chip-export cues still count fully.
+            soft = total([h for h in neg_hits if h.kind == "soft"]) * lex.negative_scale
+            negative_score = negative_score - soft + min(soft, lex.negative_cap_with_frame)
         ai_work_raw = pair_score + frame_score - negative_score
         is_ai_work = candidate and ai_work_raw >= lex.t_ai_work
+        if is_ai_work and all(h.kind == "needs_frame" for h in ai_hits) and not used_frames:
+            # Robots/automation are AI only when framed as the automation wave that
+            # changes or threatens jobs (codebook, `ai`); a frame is that framing.
+            is_ai_work = False
+        if is_ai_work and all(h.kind == "product" for h in work_hits):
+            # An AI tool launched *for* the workplace ("AI-powered workplace suite") is a
+            # product launch unless the story is about workers: every work term here is a
+            # product descriptor, so a launch cue in the title or lede decides.
+            launch_hits: list[_Hit] = []
+            for fs in fields:
+                self._scan(lex.launch, "negative", fs, launch_hits)
+            if any(not h.body for h in launch_hits):
+                is_ai_work = False
         # An AI-and-work story is a story about AI and about work.
         is_ai = is_ai or is_ai_work
         is_work = is_work or is_ai_work
@@ -635,6 +664,8 @@ class RuleClassifier:
         conf = 1.0 / (1.0 + math.exp(-margin / 3.0))
         if not candidate:
             conf = 0.0
+        elif not is_ai_work and conf >= 0.5:  # vetoed by a codebook rule above
+            conf = 0.49
         conf = round(conf, 4)
 
         # -- topics
