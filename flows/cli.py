@@ -157,6 +157,11 @@ def ingest(
         None, "--dask", envvar="WORKWATCH_DASK_ADDRESS",
         help="Extract and classify on a Dask cluster: scheduler address (tcp://host:8786) "
              "or 'local' for a temporary LocalCluster."),
+    deadline: Optional[str] = typer.Option(
+        None, "--deadline", metavar="DURATION",
+        help="Whole-run deadline: seconds or e.g. 90s, 10m (default: run_deadline_s in "
+             "feeds.toml, 10m; 0 for none). What is done by then is committed, the rest "
+             "deferred to the next run (exit 4)."),
 ):
     """Run the daily ingestion now: fetch feeds, load new articles, classify them.
 
@@ -171,7 +176,7 @@ def ingest(
         workwatch ingest --dask tcp://10.0.0.5:8786
     """
     summary = run_ingest(feeds, db, feed or None, batch_size=batch_size, workers=workers,
-                         force=force, progress=not json_out, dask=dask)
+                         force=force, progress=not json_out, dask=dask, deadline=deadline)
     if json_out:
         out.file.write(json.dumps(summary, default=str) + "\n")
     else:
