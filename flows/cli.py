@@ -175,6 +175,14 @@ def ingest(
 
         workwatch ingest --dask tcp://10.0.0.5:8786
     """
+    if deadline is not None:  # checked before Prefect starts
+        from extractors.settings import parse_duration
+
+        try:
+            parse_duration(deadline)
+        except ValueError:
+            raise UsageError(f"--deadline {deadline!r} is not a duration: use seconds (600) "
+                             "or a number with a unit (90s, 10m, 1h); 0 for none") from None
     summary = run_ingest(feeds, db, feed or None, batch_size=batch_size, workers=workers,
                          force=force, progress=not json_out, dask=dask, deadline=deadline)
     if json_out:
