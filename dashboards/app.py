@@ -18,6 +18,7 @@ PAGES = [
     ("topics.py", "Topics", "topics"),
     ("outlets.py", "Outlets", "outlets"),
     ("stories.py", "Stories", "stories"),
+    ("events.py", "Workforce events", "events"),
     ("feeds.py", "Feed health", "feeds"),
 ]
 

@@ -280,3 +280,27 @@ def story(db: str | Path, article_id: str) -> Story:
                              "story_copies")
     evidence = fields.pop("evidence") or "[]"
     return Story(fields=fields, evidence=evidence, copies=copies)
+
+
+# ------------------------------------------------------------------ workforce events (issue 19)
+
+
+def events(db: str | Path, period: Period, limit: int = 1000) -> pd.DataFrame:
+    """The `events` named query over the period: one row per workforce event."""
+    with reading(db) as con:
+        frame = named(con, "events", QueryParams(since=period.since, until=period.until, limit=limit))
+    return as_datetimes(frame, "event_date")
+
+
+def events_monthly(db: str | Path, period: Period) -> pd.DataFrame:
+    """AI-attributed cuts and hires per month: events and summed headcount."""
+    with reading(db) as con:
+        frame = run_sql(con, sql("events_monthly"), day_bounds(period.since, period.until),
+                        "events_monthly")
+    return as_datetimes(frame, "period")
+
+
+def event_stories(db: str | Path, event_id: str) -> pd.DataFrame:
+    with reading(db) as con:
+        frame = run_sql(con, sql("event_stories"), {"event_id": event_id}, "event_stories")
+    return as_datetimes(frame, "story_at")

@@ -357,3 +357,37 @@ def test_eval_file_is_well_formed_and_split():
     assert report["items"] >= 100
     assert set(report["splits"]) == {"dev", "test", "all"}
     assert report["splits"]["test"]["events_gold"] >= 20
+
+
+# ------------------------------------------------------------------ dashboard page
+
+
+@pytest.fixture
+def keep_main_module():
+    """AppTest installs the app as sys.modules["__main__"]; put pytest's back."""
+    import sys
+
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
+def test_dashboard_events_page(warehouse, monkeypatch, keep_main_module):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("WORKWATCH_DB", str(warehouse))
+    app_file = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    at = AppTest.from_file(str(app_file), default_timeout=60).run()
+    at.switch_page("views/events.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table, stories = at.dataframe[0].value, at.dataframe[1].value
+    assert list(table["company"]) == ["Northbridge Insurance"] * 2
+    assert list(table["stories"]) == [3, 1] and list(table["headcount"]) == [1200, 300]
+    assert len(stories) == 5 and stories["url"].str.startswith("https://").all()
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2 and all('"xOffset"' in c.proto.spec for c in charts)
+    monthly = convert_arrow_bytes_to_pandas_df(charts[0].proto.datasets[0].data.data)
+    assert sorted(zip(monthly["action"], monthly["events"], monthly["headcount"])) == [
+        ("cut", 1, 300), ("cut", 1, 1200)]
