@@ -370,7 +370,8 @@ def sql(
     db: str = DB_OPTION,
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
     output: Optional[Path] = typer.Option(None, "--output", "-o",
-                                          help="Write the result to this file (required for parquet)."),
+                                          help="Write the result to this file (required for "
+                                               "parquet; - is stdout)."),
 ):
     """Run read-only SQL on the warehouse.
 
@@ -385,18 +386,19 @@ def sql(
 
         workwatch sql "select * from stories where is_ai_work" --format parquet --output ai.parquet
     """
-    from flows.cmd_query import EXPORT_FORMATS, emit_rows, require_output
+    from flows.cmd_query import EXPORT_FORMATS, _shown, emit_rows, parquet_target
     from warehouse.export import readonly_parquet
     from warehouse.query import run_readonly
 
     check_format(fmt, EXPORT_FORMATS)
     require_warehouse(db)
     if fmt == "parquet":
-        rows = readonly_parquet(db, query, require_output(output, fmt))
-        err.print(f"{rows} rows -> {output}", markup=False, highlight=False)
+        with parquet_target(output, fmt) as target:
+            rows = readonly_parquet(db, query, target)
+        err.print(f"{rows} rows -> {_shown(output)}", markup=False, highlight=False)
         return
     columns, rows = run_readonly(db, query)
-    emit_rows(columns, rows, fmt, output)
+    emit_rows(columns, rows, fmt, output, db=db)
 
 
 @app.command()
@@ -424,24 +426,41 @@ def feeds(db: str = DB_OPTION, feeds: str = FEEDS_OPTION, fmt: str = FORMAT_OPTI
 @app.command()
 @handle_errors
 def classify(
-    input: Path = typer.Option(..., "--input", "-i", help="JSON lines: {id, title, summary, text}."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the results (JSON lines)."),
+    input: Path = typer.Option(..., "--input", "-i",
+                               help="JSON lines: {id, title, summary, text}; - is stdin."),
+    output: Path = typer.Option(..., "--output", "-o",
+                                help="Where to write the results (JSON lines); - is stdout."),
 ):
     """Classify items from a JSON-lines file (no warehouse needed).
 
-    Example:
+    The output is written whole at the end: a bad input line leaves no partial output. A
+    symlink or a device (/dev/stdout) is written through, never replaced.
+
+    Examples:
 
         workwatch classify --input items.jsonl --output scored.jsonl
+
+        cat items.jsonl | workwatch classify -i - -o - | jq .is_ai_work
     """
     from classifiers.jsonl import classify_file
+    from flows.outfiles import copy_to_output, input_path, is_stdio
 
-    if not input.exists():
+    if not is_stdio(input) and not input.exists():
         raise WorkwatchError(f"{input}: no such file")
-    try:
-        count = classify_file(input, output)
-    except ValueError as exc:
-        raise WorkwatchError(str(exc)) from None
-    err.print(f"classified {count} items -> {output}", markup=False, highlight=False)
+    # classify_file writes a whole file (temporary, renamed into place); it writes into a
+    # private folder here and the CLI puts the result where --output says (stdout, through
+    # a symlink or device, or a new file with the umask's mode).
+    with tempfile.TemporaryDirectory(prefix="workwatch-classify-") as folder:
+        result = Path(folder) / "classified.jsonl"
+        try:
+            count = classify_file(input_path(input), result)
+        except ValueError as exc:
+            raise WorkwatchError(str(exc)) from None
+        except OSError as exc:
+            raise WorkwatchError(f"{input}: cannot read ({exc.strerror or exc})") from None
+        copy_to_output(result, output)
+    shown = "stdout" if is_stdio(output) else output
+    err.print(f"classified {count} items -> {shown}", markup=False, highlight=False)
 
 
 @app.command(name="eval")

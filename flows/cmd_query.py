@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
-from extractors.errors import WorkwatchError
 from flows.cli import (DB_OPTION, UsageError, app, check_format, err, handle_errors, out,
                        require_warehouse)
+from flows.outfiles import STDIO, copy_to_output, is_stdio, open_output
 from flows.output import FORMATS, render
 
 EXPORT_FORMATS = FORMATS + ("parquet",)
 OUTPUT_OPTION = typer.Option(None, "--output", "-o",
-                             help="Write the result to this file (required for parquet).")
+                             help="Write the result to this file (required for parquet; - is stdout).")
 
 
 @app.command()
@@ -120,11 +123,33 @@ def emit_named(db: str, name: str, params, fmt: str, output: Path | None) -> Non
 
     get_query(name)  # unknown names fail before anything is opened
     if fmt == "parquet":
-        rows = export_named(db, name, params, require_output(output, fmt))
-        err.print(f"{rows} rows -> {output}", markup=False, highlight=False)
+        with parquet_target(output, fmt) as target:
+            rows = export_named(db, name, params, target)
+        err.print(f"{rows} rows -> {_shown(output)}", markup=False, highlight=False)
         return
     result = run_named(db, name, params)
-    emit_rows(result.columns, result.rows, fmt, output, title=name)
+    emit_rows(result.columns, result.rows, fmt, output, title=name, db=db)
+
+
+@contextlib.contextmanager
+def parquet_target(output: Path | None, fmt: str) -> Iterator[Path]:
+    """The file a Parquet export writes: --output itself, or for `-` a private temporary
+    file copied to stdout afterwards (Parquet is written with a footer at the end)."""
+    output = require_output(output, fmt)
+    if not is_stdio(output):
+        yield output
+        return
+    if sys.stdout.isatty():
+        raise UsageError("--output - with --format parquet writes binary to a terminal: "
+                         "redirect stdout (> file.parquet) or give --output FILE")
+    with tempfile.TemporaryDirectory(prefix="workwatch-export-") as folder:
+        target = Path(folder) / "result.parquet"
+        yield target
+        copy_to_output(target, STDIO)
+
+
+def _shown(output: Path | None) -> str:
+    return "stdout" if is_stdio(output) else str(output)
 
 
 def require_output(output: Path | None, fmt: str) -> Path:
@@ -133,16 +158,19 @@ def require_output(output: Path | None, fmt: str) -> Path:
     return output
 
 
-def emit_rows(columns, rows, fmt: str, output: Path | None, title: str | None = None) -> None:
-    """Print rows as table/csv/json, or write them to --output."""
+def emit_rows(columns, rows, fmt: str, output: Path | None, title: str | None = None,
+              db: str | None = None) -> None:
+    """Print rows as table/csv/json, or write them to --output (`-`: stdout; a symlink or a
+    device is written through; never over a DuckDB file)."""
     if output is None:
         render(columns, rows, fmt, out, title=title)
         return
     from rich.console import Console
 
-    try:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            render(columns, rows, fmt, Console(file=fh, width=200, soft_wrap=True), title=title)
-    except OSError as exc:
-        raise WorkwatchError(f"{output}: cannot write ({exc.strerror})") from None
-    err.print(f"{len(rows)} rows -> {output}", markup=False, highlight=False)
+    from warehouse.export import safe_target
+
+    if not is_stdio(output):
+        safe_target(output, *([db] if db else []))
+    with open_output(output) as fh:
+        render(columns, rows, fmt, Console(file=fh, width=200, soft_wrap=True), title=title)
+    err.print(f"{len(rows)} rows -> {_shown(output)}", markup=False, highlight=False)

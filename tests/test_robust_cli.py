@@ -284,3 +284,84 @@ def test_f_a_db_that_does_not_exist_is_one_line(tmp_path, args):
     assert result.output.strip() == (f"error: no warehouse at {typo} (check --db / WORKWATCH_DB; "
                                      "`workwatch ingest` or `workwatch demo` makes one)")
     assert not typo.exists()
+
+
+# ---------------------------------------------------------------- D. outputs
+
+ITEMS = (json.dumps({"id": "x1", "title": "AI replaces call centre workers"}) + "\n"
+         + json.dumps({"id": "x2", "title": "Heavy rain expected this weekend"}) + "\n")
+
+
+def run_cli(*args, stdin: str = "", umask: int = 0o022, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(EXE), *map(str, args)], input=stdin.encode(), capture_output=True,
+                          timeout=120, preexec_fn=lambda: os.umask(umask), **kw)
+
+
+def test_d_dash_is_stdin_and_stdout(tmp_path):
+    done = run_cli("classify", "-i", "-", "-o", "-", stdin=ITEMS, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(l)["id"] for l in done.stdout.decode().splitlines()] == ["x1", "x2"]
+    assert not (tmp_path / "-").exists()
+    assert b"classified 2 items -> stdout" in done.stderr
+
+
+def test_d_symlinks_and_devices_are_written_through_new_files_get_the_umask_mode(tmp_path):
+    src = tmp_path / "items.jsonl"
+    src.write_text(ITEMS)
+    # a new file: 0666 minus the umask (mkstemp's 0600 before)
+    new = tmp_path / "new.jsonl"
+    assert run_cli("classify", "-i", src, "-o", new, umask=0o027).returncode == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    # an existing file keeps its mode
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("old")
+    kept.chmod(0o664)
+    assert run_cli("classify", "-i", src, "-o", kept).returncode == 0
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o664 and "x2" in kept.read_text()
+    # a symlink stays a symlink; its target gets the output
+    (tmp_path / "target").mkdir()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(tmp_path / "target" / "scored.jsonl")
+    assert run_cli("classify", "-i", src, "-o", link).returncode == 0
+    assert link.is_symlink() and len((tmp_path / "target" / "scored.jsonl").read_text().splitlines()) == 2
+    # /dev/stdout (a symlink to the process's fd 1: here a pipe) is written through
+    done = run_cli("classify", "-i", src, "-o", "/dev/stdout")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 2
+    assert Path("/dev/stdout").is_symlink() or not Path("/dev/stdout").is_file()
+    # a FIFO: written through, still a FIFO
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    assert run_cli("classify", "-i", src, "-o", fifo).returncode == 0
+    assert len(reader.communicate(timeout=30)[0].splitlines()) == 2
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_d_a_bad_input_line_keeps_the_old_output(tmp_path):
+    src = tmp_path / "items.jsonl"
+    src.write_text(ITEMS + "{not json\n")
+    dst = tmp_path / "scored.jsonl"
+    dst.write_text("previous results\n")
+    done = run_cli("classify", "-i", src, "-o", dst)
+    assert done.returncode == 1 and b"line 3" in done.stderr and b"Traceback" not in done.stderr
+    assert dst.read_text() == "previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.jsonl", "scored.jsonl"]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_d_sql_and_query_outputs_to_stdout_and_through_links(tmp_path, sample_feeds):
+    db = tmp_path / "w.duckdb"
+    assert invoke("ingest", "--feeds", sample_feeds, "--db", db).exit_code == 0
+    csv = run_cli("sql", "select count(*) AS n from stories", "--db", db, "-f", "csv", "-o", "-")
+    assert csv.returncode == 0 and csv.stdout.decode().splitlines()[0] == "n", csv.stderr
+    parquet = run_cli("query", "trend", "--db", db, "-f", "parquet", "-o", "-")
+    assert parquet.returncode == 0, parquet.stderr
+    assert parquet.stdout[:4] == b"PAR1" and parquet.stdout[-4:] == b"PAR1"
+    (tmp_path / "out").mkdir()
+    link = tmp_path / "trend.json"
+    link.symlink_to(tmp_path / "out" / "trend.json")
+    assert invoke("query", "trend", "--db", db, "-f", "json", "-o", link).exit_code == 0
+    assert link.is_symlink() and json.loads((tmp_path / "out" / "trend.json").read_text())
+    refused = invoke("sql", "select 1", "--db", db, "-f", "csv", "-o", db)
+    assert refused.exit_code == 1 and "refusing to write over a DuckDB" in refused.output
