@@ -343,7 +343,7 @@ def test_query_list_and_unknown_name(warehouse):
     result = invoke("query", "--list")
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    names = ["coverage", "feed-health", "outlets", "rising", "stories", "topics", "trend"]
+    names = ["coverage", "events", "feed-health", "outlets", "rising", "stories", "topics", "trend"]
     assert [line.split()[0] for line in lines] == names
     assert all(len(line.split(None, 1)[1]) > 20 for line in lines)  # a description each
     result = invoke("query", "nope", "--db", db)
