@@ -348,6 +348,22 @@ def test_ingest_1000_variants_and_a_feed_password_make_one_article_and_no_secret
     for path in tmp_path.rglob("*"):
         if path.is_file() and path != feeds_toml:
             assert b"s3cret" not in _bytes(path), path
+    for path in _prefect_files():  # flow and task runs, their parameters and logs
+        assert b"s3cret" not in path.read_bytes(), path
+
+
+def _prefect_files() -> list[Path]:
+    import os
+
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
+
+    roots = [Path(os.environ["PREFECT_HOME"])]
+    url = PREFECT_API_DATABASE_CONNECTION_URL.value() or ""
+    if ":///" in url:
+        roots.append(Path(url.split(":///", 1)[1]).parent)
+    files = [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()]
+    assert files, roots
+    return files
 
 
 def test_select_new_items_uses_url_identity_and_the_retry_period(tmp_path):
