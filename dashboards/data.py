@@ -99,9 +99,10 @@ def dashboard_db(argv: Sequence[str] | None = None, environ: dict | None = None)
 
 
 def warehouse_stamp(db: str | Path) -> tuple:
-    """Changes whenever the warehouse file (or its write-ahead log) is written: a cache key."""
+    """Changes whenever the warehouse file (or its write-ahead log, or the readers' snapshot
+    that read_connection opens, warehouse/db.py) is written: a cache key."""
     stamp = []
-    for suffix in ("", ".wal"):
+    for suffix in ("", ".wal", ".snapshot"):
         try:
             st = os.stat(str(db) + suffix)
             stamp.append((st.st_mtime_ns, st.st_size))

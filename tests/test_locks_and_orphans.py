@@ -221,3 +221,97 @@ time.sleep(60)
     starter.kill()
     starter.wait()
     assert wait_until_gone([server], timeout=8) == []
+
+
+# ---------------------------------------------------------------- readers and the writer
+
+
+def hold_open(db: Path, how: str, seconds: float = 90) -> subprocess.Popen:
+    """Another process with the warehouse open: `workwatch` (warehouse.db.read_connection,
+    as `workwatch sql` and the dashboard open it) or `raw` (duckdb.connect read-only on the
+    file itself, as a notebook would). It prints `open` once it has it."""
+    opener = ("from warehouse.db import read_connection\ncm = read_connection(db)\ncon = cm.__enter__()"
+              if how == "workwatch" else "import duckdb\ncon = duckdb.connect(db, read_only=True)")
+    code = f"""
+import sys, time
+db = {str(db)!r}
+{opener}
+con.execute("SELECT count(*) FROM articles").fetchall()
+print("open", flush=True)
+time.sleep({seconds})
+"""
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert proc.stdout.readline().strip() == "open"
+    return proc
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_reader_holding_the_warehouse_does_not_break_an_ingest(slow_site, feeds_toml, tmp_path):  # noqa: F811
+    from warehouse.db import read_connection, write_connection
+
+    db = tmp_path / "w.duckdb"
+    with write_connection(db):
+        pass
+    reader = hold_open(db, "workwatch")
+    try:
+        proc = start_ingest(db, feeds_toml)
+        proc.wait(timeout=180)
+        out, err = outputs(proc)
+        assert reader.poll() is None  # the reader was open for the whole run
+    finally:
+        reader.kill()
+        reader.wait()
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert json.loads(out.strip().splitlines()[-1])["new_articles"] == ARTICLES
+    assert rows(db, "SELECT status FROM runs") == [("ok",)]
+    with read_connection(db) as con:  # the readers' snapshot caught up with the run
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (ARTICLES,)
+
+
+def test_a_replay_writes_while_workwatch_sql_runs_a_long_query(tmp_path):
+    from warehouse.db import write_connection
+
+    db = tmp_path / "w.duckdb"
+    with write_connection(db):
+        pass
+    query = subprocess.Popen(  # a few seconds of CPU, on the readers' snapshot
+        [str(EXE), "sql", "--db", str(db), "SELECT count(*) AS n FROM range(600000000) r "
+         "WHERE r.range % 7 = 3 AND (SELECT count(*) FROM articles) >= 0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    replay = subprocess.run([str(EXE), "replay", str(replay_file(tmp_path / "r.jsonl.gz", 2000)),
+                             "--db", str(db), "--batch-size", "200"],
+                            capture_output=True, text=True, timeout=300)
+    out, err = query.communicate(timeout=300)
+    assert query.returncode == 0 and "85714286" in out, err
+    assert replay.returncode == 0 and "Traceback" not in replay.stderr, replay.stderr[-3000:]
+    assert rows(db, "SELECT status FROM runs") == [("ok",)]
+
+
+def test_a_notebook_holding_the_file_itself_gets_a_clear_message(tmp_path, monkeypatch, capsys):
+    """A process that opened the warehouse file itself (not through workwatch) still blocks
+    writers: the writer waits, says for whom and why, and fails with that if it has to."""
+    import warehouse.db as wdb
+    from extractors.errors import WarehouseLockedError
+
+    db = tmp_path / "w.duckdb"
+    with wdb.write_connection(db):
+        pass
+    notebook = hold_open(db, "raw", seconds=4)
+    try:
+        monkeypatch.setattr(wdb, "WAIT_NOTE_AFTER_S", 0.5)
+        with pytest.raises(WarehouseLockedError) as failed:
+            with wdb.write_connection(db, wait_s=1.5):
+                pass
+        message = str(failed.value)
+        assert f"is open read-only in another process (pid {notebook.pid}: " in message
+        assert "DuckDB lets no process write while any other has the file open" in message
+        assert "an ingest?" not in message
+        assert f"waiting to write: {db} is open read-only" in capsys.readouterr().err
+        with wdb.write_connection(db, wait_s=60) as con:  # it waits for the notebook to close
+            con.execute("SELECT 1")
+        assert notebook.poll() is not None
+    finally:
+        notebook.kill()
+        notebook.wait()
