@@ -44,8 +44,9 @@ from extractors.types import Feed, FeedItem, Page
 from flows import pipeline
 from flows.pipeline import BatchResult, FeedOutcome, Runtime
 from flows.progress import reporter
+from extractors.urls import identity_key
 from warehouse.db import read_connection
-from warehouse.load import known_article_ids
+from warehouse.skips import skipped_ids
 
 BATCHES_IN_FLIGHT = 3  # fetched-but-not-loaded results are capped at this many batches
 SIGNAL_GRACE_S = 5.0  # after SIGINT/SIGTERM: time to extract and commit what is fetched
@@ -198,12 +199,13 @@ class Stream:
         self.clock = clock
         self.settings = rt.fetcher.settings
         self._run_batch = run_batch
-        self.seen: set[str] = set()  # article ids taken up this run (dedupe across feeds)
+        self.seen: set[str] = set()  # URL identities taken up this run (dedupe across feeds)
         self.new_by_feed: Counter[str] = Counter()
         self.new_items = 0
         self.done_items = 0
         self.hosts: dict[str, _Host] = {}
         self.fetches: dict[asyncio.Task, FeedItem] = {}
+        self._workers: set[asyncio.Task] = set()  # strong references: the loop keeps weak ones
         self.slots = asyncio.Semaphore(BATCHES_IN_FLIGHT * rt.batch_size)
         self.chunk_size = pipeline.chunk_size(rt)
         self.open = Batch(0)
@@ -323,21 +325,24 @@ class Stream:
     # ------------------------------------------------------------ new items
 
     async def _probe(self) -> None:
-        """Which items of the feeds parsed so far are new: one DB query for all of them."""
+        """Which items of the feeds parsed so far to fetch: one per URL identity, minus those
+        stored or not to fetch again yet (warehouse/skips.py); one DB query for all of them."""
         self._probing = True
         try:
             outcomes, self._to_probe = self._to_probe, []
             candidates: dict[str, FeedItem] = {}
             for outcome in outcomes:
                 for item in outcome.items:
-                    if item.article_id not in self.seen:
-                        candidates.setdefault(item.article_id, item)
+                    key = identity_key(item.canonical_url)
+                    if key not in self.seen:
+                        candidates.setdefault(key, item)
             if not candidates:
                 return
             self.seen.update(candidates)
+            items = list(candidates.values())
             async with self.rt.write_lock:  # never beside a load's write connection
-                known = await asyncio.to_thread(self._known, list(candidates))
-            fresh = [item for key, item in candidates.items() if key not in known]
+                skip = await asyncio.to_thread(self._skipped, items)
+            fresh = [item for item in items if item.article_id not in skip]
             self.new_items += len(fresh)
             reporter().start("articles", self.new_items)
             reporter().advance("articles", self.done_items)
@@ -348,11 +353,11 @@ class Stream:
             self._probing = False
             self._changed.set()
 
-    def _known(self, ids: list[str]) -> set[str]:
+    def _skipped(self, items: list[FeedItem]) -> set[str]:
         if not self.rt.db_path.exists():
             return set()
         with read_connection(self.rt.db_path) as con:
-            return known_article_ids(con, ids)
+            return skipped_ids(con, items, retry_days=self.settings.hard_failure_retry_days)
 
     def _dispatch(self, item: FeedItem) -> None:
         if self.clock.stopping.is_set():
@@ -365,7 +370,9 @@ class Stream:
         host.items.append(item)
         if host.workers < self.settings.per_host_concurrency:
             host.workers += 1
-            asyncio.ensure_future(self._host_worker(host))
+            worker = asyncio.ensure_future(self._host_worker(host))
+            self._workers.add(worker)
+            worker.add_done_callback(self._workers.discard)
 
     async def _host_worker(self, host: _Host) -> None:
         """Fetch a host's queued pages, one at a time (a host has a few of these)."""
