@@ -381,3 +381,44 @@ def test_select_new_items_uses_url_identity_and_the_retry_period(tmp_path):
     assert select_new_items(tmp_path / "w.duckdb", [outcome]) == [new]
     assert select_new_items(tmp_path / "w.duckdb", [outcome], retry_days=0) == [gone, new]
     assert select_new_items(tmp_path / "none.duckdb", [outcome]) == [outcome.items[0], gone, new]
+
+
+def test_ingest_does_not_ask_again_for_404s_or_for_another_spelling_of_a_stored_article(
+        prefect_harness, tmp_path):
+    """500 links answer 404; the feed body changes on every run: 500 requests in 3 runs, not
+    1,500. A later run's http/trailing-slash spelling of a stored article is not fetched."""
+    from flows.ingest import daily_ingest
+
+    runs = {"n": 0}
+
+    def feed_route(req):
+        n = runs["n"]
+        links = [f"/gone/{i}" for i in range(500)] + ["/story/" if n == 0 else "/story"]
+        items = "".join(f"<item><title>t{i} run {n}</title><link>{base}{link}</link></item>"
+                        for i, link in enumerate(links))
+        return Reply(200, {"Content-Type": "application/rss+xml"},
+                     f'<rss version="2.0"><channel><title>run {n}</title>{items}</channel></rss>'.encode())
+
+    routes = {"/feed.xml": feed_route, "/robots.txt": lambda r: Reply(404, {}, b""),
+              "/story/": lambda r: Reply(200, {"Content-Type": "text/html"}, PAGE),
+              "/story": lambda r: Reply(200, {"Content-Type": "text/html"}, PAGE),
+              "*": lambda r: Reply(404, {"Content-Type": "text/html"}, b"gone")}
+    with LoopbackServer(routes) as srv:
+        base = srv.url("").rstrip("/")
+        feeds_toml = tmp_path / "feeds.toml"
+        feeds_toml.write_text(
+            "[fetch]\nper_host_delay_s = 0.0\nper_host_concurrency = 16\nretries = 0\n\n"
+            f'[[feeds]]\nname = "gone"\nurl = "{base}/feed.xml"\noutlet = "Gone"\n',
+            encoding="utf-8")
+        db = tmp_path / "w.duckdb"
+        summaries = []
+        for n in range(3):
+            runs["n"] = n
+            summaries.append(asyncio.run(daily_ingest(feeds_path=str(feeds_toml), db_path=str(db),
+                                                      workers=1, batch_size=100, force=True)))
+        gone_hits = [h for h in srv.records if h.path.startswith("/gone/")]
+        story_hits = [h for h in srv.records if h.path.startswith("/story")]
+    assert [s["feeds_ok"] for s in summaries] == [1, 1, 1]
+    assert len(gone_hits) == 500, len(gone_hits)
+    assert len(story_hits) == 1 and summaries[0]["new_articles"] == 1
+    assert [s["new_items"] for s in summaries[1:]] == [0, 0]
