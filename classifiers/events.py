@@ -178,8 +178,7 @@ _TRIGGERS: dict[str, str] = {
     "replace": r"replac(?:e|es|ed|ing)\s+(?:\S+\s+){0,5}?(?:with|by)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial|chatbots?|"
                r"robots?|automation|algorithms?|generative)|"
                r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:ai|chatbots?|robots?)",
-    "strike": r"(?:go(?:es|ing)?|went|are|were|is|be|remain|remains|stay|stays|workers|actors|writers|members|"
-              r"staff|nurses|teachers|employees|drivers)\s+on\s+strike|"
+    "strike": r"\bon\s+strike|"
               r"strik(?:e|es)\s+(?:over|against|for|ends?|began|begins|continues|enters|at)\b|"
               r"(?:join(?:s|ed)?|end(?:s|ed)?|start(?:s|ed)?|launch(?:es|ed)?|call(?:s|ed)?)\s+(?:\S+\s+){0,3}?strikes?\b|"
               r"(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]?\s+strikes?\b|"
@@ -195,12 +194,66 @@ _TRIGGERS: dict[str, str] = {
               r"(?:ai|a\.i\.|algorithms?|automated)",
 }
 _TRIGGER = re.compile("|".join(f"(?P<{a}>{p})" for a, p in _TRIGGERS.items()), re.I)
-# one cheap test per field before any sentence work
-_QUICK = re.compile(r"lay|laid|cut|slash|shed|elimin|axe|axing|trim|reduc|fir[ei]|sack|downsiz|redundan|"
-                    r"hir[ei]|recruit|creat|add|tripl|doubl|paus|freez|froze|halt|suspend|slow|stop|"
-                    r"skill|train|roll|deploy|adopt|introduc|access|replac|swap|substitut|strik|struck|"
-                    r"walk|reach|sign|ratif|approv|win|won|secur|deal|contract|pass|enact|propos|unveil|"
-                    r"issu|ban|regulat|restrict|bar", re.I)
+# Each trigger pattern runs only on a field with a word that starts with one of its stems
+# ("ai$": exactly that word): one split and a dictionary look-up per word instead of a
+# regular-expression scan (most news has none of them).
+_STEMS = {
+    "cut": "lay laid cut slash shed elimin ax trim reduc fir sack downsiz redundan job",
+    "hire": "hir recruit creat add tripl doubl",
+    "freeze": "hiring backfill",
+    "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills",
+    "adopt": "roll deploy adopt introduc give",
+    "adopt_generic": "install deploy adopt",
+    "replace": "replac swap substitut",
+    "strike": "strik walk",
+    "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative",
+    "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict bar",
+}
+_ACTION_PATTERNS = tuple((name, re.compile(pattern, re.I)) for name, pattern in _TRIGGERS.items())
+_STEM_ACTIONS: dict[str, tuple[int, ...]] = {}
+_PUNCT = ".,;:!?\"'“”‘’()[]{}<>|*"
+
+
+def _stem_table() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]], tuple[int, ...]]:
+    prefixes: dict[str, set[int]] = {}
+    exact: dict[str, set[int]] = {}
+    for i, (name, _) in enumerate(_ACTION_PATTERNS):
+        for stem in _STEMS[name].split():
+            table = exact if stem.endswith("$") else prefixes
+            table.setdefault(stem.rstrip("$"), set()).add(i)
+    lengths = tuple(sorted({len(p) for p in prefixes}))
+    return ({k: tuple(v) for k, v in prefixes.items()}, {k: tuple(v) for k, v in exact.items()}, lengths)
+
+
+_PREFIXES, _EXACT, _LENGTHS = _stem_table()
+_YEAR_DEAL = tuple(i for i, (name, _) in enumerate(_ACTION_PATTERNS) if name == "agreement")
+
+
+def _actions_of(word: str) -> tuple[int, ...]:
+    hit = set(_EXACT.get(word, ()))
+    for k in _LENGTHS:
+        if k > len(word):
+            break
+        hit.update(_PREFIXES.get(word[:k], ()))
+    if "-year" in word:
+        hit.update(_YEAR_DEAL)
+    return tuple(sorted(hit))
+
+
+def _patterns_for(value: str) -> list[tuple[int, str, re.Pattern]]:
+    """The trigger patterns whose stems start a word of value (cached per word)."""
+    wanted: set[int] = set()
+    cache = _STEM_ACTIONS
+    for word in value.lower().split():
+        hit = cache.get(word)
+        if hit is None:
+            if len(cache) > 200_000:
+                cache.clear()
+            hit = cache[word] = _actions_of(word.strip(_PUNCT))
+        if hit:
+            wanted.update(hit)
+    return [(i, _ACTION_PATTERNS[i][0], _ACTION_PATTERNS[i][1]) for i in sorted(wanted)]
+
 
 _AI = re.compile(r"\b(?:A\.?I\b\.?|AI-\w+|artificial[\s-]intelligence|generative|gen\s?AI|chat\s?GPT|GPT-?\d|"
                  r"chatbots?|large\s+language\s+models?|LLMs?|machine\s+learning|copilots?|"
@@ -479,6 +532,24 @@ def _is_forecast(sentence: str, actor_end: int, trigger_start: int) -> bool:
     return bool(_MODAL.search(sentence, actor_end, trigger_start))
 
 
+def _matches(text: str, patterns: list) -> list[tuple[re.Match, str]]:
+    """Trigger matches in text order, as one alternation of the patterns would find them:
+    at one position the first pattern wins; a match inside an earlier one is skipped."""
+    nxt = {i: (pattern.search(text), name, pattern) for i, name, pattern in patterns}
+    out = []
+    while True:
+        live = [(m.start(), i) for i, (m, _, _) in nxt.items() if m is not None]
+        if not live:
+            return out
+        _, i = min(live)
+        m, name, _ = nxt[i]
+        out.append((m, name))
+        pos = max(m.end(), m.start() + 1)
+        for j, (mj, name_j, pattern_j) in list(nxt.items()):
+            if mj is not None and mj.start() < pos:
+                nxt[j] = (pattern_j.search(text, pos), name_j, pattern_j)
+
+
 def extract_events(item: TextLike, story_date: date | datetime | None = None) -> list[WorkforceEvent]:
     """Event mentions of one item, one per (company, action), the first mention's details
     completed by later ones (a headcount from the lede, say)."""
@@ -486,21 +557,22 @@ def extract_events(item: TextLike, story_date: date | datetime | None = None) ->
         story_date = story_date.date()
     values = {f: (getattr(item, f, "") or "") for f in FIELDS}
     values["text"] = values["text"][:MAX_TEXT_CHARS]
-    if not any(_QUICK.search(v) for v in values.values() if v):
-        return []
     # summary often repeats the start of text (replay): read each distinct field once
     if values["summary"] and values["text"].startswith(values["summary"][:200]):
         values["summary"] = ""
+    patterns = {f: _patterns_for(v) for f, v in values.items() if v}
+    if not any(patterns.values()):
+        return []
     story_ai = any(_AI.search(v) for v in values.values() if v)
     lead = _lead_actor(values["title"])
     hollywood = _hollywood(values)
     found: dict[tuple[str, str], dict] = {}
     for field, value in values.items():
-        if not value or not _QUICK.search(value):
+        if not patterns.get(field):
             continue
         for sent in _sentences(field, value):
-            for m in _TRIGGER.finditer(sent.text):
-                action = "adopt" if m.lastgroup == "adopt_generic" else m.lastgroup
+            for m, name in _matches(sent.text, patterns[field]):
+                action = "adopt" if name == "adopt_generic" else name
                 _mention(found, sent, m, action, story_ai, story_date, lead, hollywood)
     return [_event(v) for v in found.values()]
 
