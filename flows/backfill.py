@@ -330,7 +330,8 @@ async def run_unit(job: Job, key: str, unit: Unit) -> None:
     if not job.request.force and job.done[key].get(unit.key) == unit.selection:
         t.units_resumed += 1
         return
-    items = await in_warehouse(job.rt, new_items_only, job.rt.db_path, unit.items)
+    items = await in_warehouse(job.rt, new_items_only, job.rt.db_path, unit.items,
+                               job.rt.fetcher.settings.hard_failure_retry_days)
     t.already_stored += len(unit.items) - len(items)
     results = []
     show_progress(t, len(items))
@@ -363,13 +364,14 @@ def show_progress(t: Tally, more: int) -> None:
         reporter().advance("articles", t.fetched)
 
 
-def new_items_only(db_path: Path, items: Sequence[FeedItem]) -> list[FeedItem]:
+def new_items_only(db_path: Path, items: Sequence[FeedItem],
+                   retry_days: float = FetchSettings.hard_failure_retry_days) -> list[FeedItem]:
     """Items not stored yet, one per URL identity (warehouse/skips.py: any variant of the URL
     stored, or a recent lasting failure, counts as stored)."""
     if not items:
         return []
     with write_connection(db_path) as con:
-        return unseen_items(con, items)
+        return unseen_items(con, items, retry_days=retry_days)
 
 
 def done_units(db_path: Path, job_key: str) -> dict[str, str]:
