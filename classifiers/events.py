@@ -392,6 +392,7 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
     return None
 
 
+_HEADLINE_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|can)\b", re.I)
 _NEGATED = re.compile(r"(?:\b(?:avoid|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
                       r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)[\s-]+(?:\S+[\s-]+){0,2}$)", re.I)
 _PRONOUN = re.compile(r"\b(?:it|the\s+(?:company|firm|group|bank|startup|tech\s+giant|giant|"
@@ -453,7 +454,7 @@ _TITLE_VERBS = {w.lower() for w in (
     "Tries Try Has Have Had Does Do Did Becomes Become Goes Go Lets Let Puts Put Gives Give Asks "
     "Calls Call Urges Pushes Faces Face Sees See Offers Offer Reveals Opens Closes Builds Wins "
     "Again Still Just Only Even Soon Also Ahead Amid Into Onto Upon Via Per Than Off Up Down Out "
-    "Used Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
+    "Used Instead Check Concerns Business Businesses Agency Push Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
 def _org_ok(raw: str) -> bool:
     name, _ = _trim_org(raw, 0)
     if not name or len(name) < 2:
@@ -628,6 +629,9 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
              hollywood: str | None = None) -> None:
     if _NEGATED.search(sent.text, max(0, m.start() - 40), m.start()):
         return
+    if sent.text.rstrip().endswith("?") or (
+            _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())):
+        return  # a question or a forecast headline ("AI Could Drive A Push For Re-Skilling")
     actor = _actor(sent, m.start(), m.end())
     union_name = None
     if action in ("strike", "agreement"):
