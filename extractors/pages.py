@@ -28,7 +28,8 @@ async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
     can start before the slowest page of a batch is in. A page that fails is an error record,
     never an exception.
 
-    feed_hosts maps a feed name to its host: a link may be non-public only on that host.
+    feed_hosts maps a feed name to its "host:port" (addresses.trusted_origin of the feed URL):
+    a link may be non-public only there.
     """
     tasks = [asyncio.ensure_future(fetch_page_or_error(fetcher, item, feed_hosts))
              for item in items]
