@@ -188,7 +188,8 @@ class Fetcher:
         """GET with retries for transient errors (backoff with jitter, Retry-After honoured).
 
         trusted_host: None means the URL itself is trusted (a configured feed); otherwise every
-        hop must be public or on that host (links found inside a feed).
+        hop must be public, or on that "host:port" (the feed's, addresses.trusted_origin; the
+        address pinned), or allowed by [fetch] private_allow (links found inside a feed).
         """
         attempt = 0
         deadline_s = self.settings.request_deadline_s
