@@ -18,6 +18,7 @@ from warehouse.clusters import assign_clusters
 from warehouse.db import utcnow
 from warehouse.events import record_events
 from warehouse.facts import facts_fresh, refresh_facts
+from warehouse.search_hooks import after_load
 
 ARTICLE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("url", pa.string()), ("canonical_url", pa.string()),
@@ -120,6 +121,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str | None, articles: Seq
             mark_current_classifier(con, name, version)
         refresh_facts(con, [a.article_id for a in articles] + [c.item_id for c in classifications],
                       facts_were_fresh)
+        after_load(con, [a.article_id for a in articles])  # search index, watch hits (issue 20)
         pause_point("commit")  # crash tests only (extractors/testhooks.py)
         con.execute("COMMIT")
     except BaseException:

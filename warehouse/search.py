@@ -1,0 +1,347 @@
+"""Ranked full-text search over the warehouse (issue 20), in plain DuckDB SQL.
+
+The index (warehouse/migrations/020_search.sql) is a term table: (term, article, field, tf)
+plus each article's field lengths. `index_articles` keeps it current inside each load
+transaction; `index_missing` catches up articles stored before the index existed (the first
+search does it) and `reindex` rebuilds it sorted by term.
+
+Matching compiles the query's syntax tree (warehouse/search_query.py) into SQL set operations
+over article ids; ranking is BM25F: per term, the title's count (weighted TITLE_WEIGHT) and
+the body's, each normalised by its field's length, are summed before BM25's saturation.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Sequence
+
+import duckdb
+
+from warehouse.db import utcnow
+from warehouse.load import sql
+from warehouse.search_query import (Node, Not, Or, Term, And, index_words, parse,
+                                    positive_terms)
+
+K1 = 1.2
+B = 0.75
+TITLE_WEIGHT = 3.0  # a word in the headline says more about the story than one in the body
+SNIPPET_CHARS = 220
+_BOUNDARY_L = r"(^|[^\p{L}\p{N}])"
+_BOUNDARY_R = r"([^\p{L}\p{N}]|$)"
+_NORM = "lower(strip_accents(coalesce({}, '')))"
+_BODY = "coalesce(nullif(a.text, ''), a.summary)"
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    since: date | None = None
+    until: date | None = None   # included
+    outlet: str | None = None
+    topic: str | None = None
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    rank: int
+    score: float
+    article_id: str
+    story_at: datetime | None
+    outlet: str | None
+    title: str | None
+    url: str
+    topics: tuple[str, ...]
+    snippet: str  # matched words between ** **
+
+
+# ------------------------------------------------------------------ index upkeep
+
+
+def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
+    """Index these stored articles (new ones, or re-extracted ones: text_hash changed).
+    Runs in the caller's transaction: the load transaction calls it after the insert."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return
+    statements = [s.strip() for s in sql("search_index_articles").split(";\n") if s.strip()]
+    create, delete_postings, delete_docs, insert_postings, insert_docs, drop = statements
+    con.execute(create, {"ids": ids})
+    try:
+        # Only re-indexed articles have postings to remove: the DELETE scans the whole
+        # postings table, so a batch of new articles (the usual case) skips it.
+        stale = con.execute("SELECT count(*) FROM search_batch JOIN search_docs USING (article_id)"
+                            ).fetchone()[0]
+        if stale:
+            con.execute(delete_postings)
+            con.execute(delete_docs)
+        con.execute(insert_postings)
+        con.execute(insert_docs, {"now": utcnow()})
+    finally:
+        con.execute(drop)
+
+
+def missing_count(con: duckdb.DuckDBPyConnection) -> int:
+    """Stored articles the search index lacks (or holds with an older text)."""
+    return con.execute(
+        "SELECT count(*) FROM articles a LEFT JOIN search_docs d USING (article_id) "
+        "WHERE d.article_id IS NULL OR d.text_hash IS DISTINCT FROM a.text_hash").fetchone()[0]
+
+
+def index_missing(con: duckdb.DuckDBPyConnection, chunk: int = 20000) -> int:
+    """Index every article the index lacks, in transactions of `chunk` articles."""
+    done = 0
+    while True:
+        ids = [r[0] for r in con.execute(
+            "SELECT a.article_id FROM articles a LEFT JOIN search_docs d USING (article_id) "
+            "WHERE d.article_id IS NULL OR d.text_hash IS DISTINCT FROM a.text_hash LIMIT ?",
+            [chunk]).fetchall()]
+        if not ids:
+            return done
+        con.execute("BEGIN TRANSACTION")
+        try:
+            index_articles(con, ids)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        done += len(ids)
+
+
+def reindex(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild the index from scratch, postings sorted by term (so a term's rows sit in few
+    row groups and DuckDB's min/max zone maps skip the rest)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM search_postings")
+        con.execute("DELETE FROM search_docs")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    done = index_missing(con, chunk=50000)
+    optimize(con)
+    return done
+
+
+def optimize(con: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite the postings sorted by term (new batches append unsorted until the next one)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE TEMP TABLE search_sorted AS SELECT * FROM search_postings ORDER BY term, article_id")
+        con.execute("DELETE FROM search_postings")
+        con.execute("INSERT INTO search_postings SELECT * FROM search_sorted")
+        con.execute("DROP TABLE search_sorted")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+# ------------------------------------------------------------------ matching
+
+
+class _Compiler:
+    """A query tree -> one SELECT of matching article ids, with named parameters."""
+
+    def __init__(self, scoped: bool):
+        self.params: dict = {}
+        self.scope = " AND article_id IN (SELECT unnest($scope))" if scoped else ""
+
+    def param(self, value) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def universe(self) -> str:
+        return f"SELECT article_id FROM articles WHERE TRUE{self.scope}"
+
+    def node(self, node: Node) -> str:
+        if isinstance(node, Term):
+            return self.term(node)
+        if isinstance(node, Or):
+            return " UNION ".join(f"SELECT article_id FROM ({self.node(c)})" for c in node.children)
+        if isinstance(node, Not):
+            return (f"SELECT article_id FROM ({self.universe()}) EXCEPT "
+                    f"SELECT article_id FROM ({self.node(node.child)})")
+        assert isinstance(node, And)
+        positive = [c for c in node.children if not isinstance(c, Not)]
+        negative = [c.child for c in node.children if isinstance(c, Not)]
+        parts = [f"SELECT article_id FROM ({self.node(c)})" for c in positive] or \
+                [f"SELECT article_id FROM ({self.universe()})"]
+        text = " INTERSECT ".join(parts)
+        for c in negative:
+            text = f"SELECT article_id FROM ({text}) EXCEPT SELECT article_id FROM ({self.node(c)})"
+        return text
+
+    def term(self, term: Term) -> str:
+        if term.field == "outlet":
+            return (f"SELECT article_id FROM articles WHERE contains(lower(outlet), "
+                    f"{self.param(term.words[0])}){self.scope}")
+        field = " AND field = 1" if term.field == "title" else ""
+        words = index_words(term)
+        sets = [f"SELECT article_id FROM search_postings WHERE term = {self.param(w)}{field}{self.scope}"
+                for w in dict.fromkeys(words)]
+        candidates = " INTERSECT ".join(sets) if sets else self.universe()
+        if len(term.words) == 1 and words:
+            return candidates
+        # A phrase (or a common word the index leaves out): check the text itself.
+        pattern = self.param(_BOUNDARY_L + r"[^\p{L}\p{N}]+".join(re.escape(w) for w in term.words)
+                             + _BOUNDARY_R)
+        title = f"regexp_matches({_NORM.format('a.title')}, {pattern})"
+        body = f"regexp_matches({_NORM.format(_BODY)}, {pattern})"
+        where = title if term.field == "title" else f"({title} OR {body})"
+        return (f"SELECT a.article_id FROM articles a WHERE a.article_id IN ({candidates}) "
+                f"AND {where}")
+
+
+def matching_ids(con: duckdb.DuckDBPyConnection, query: str | Node,
+                 scope: Sequence[str] | None = None) -> set[str]:
+    """Ids of the stored articles that match `query` (only among `scope` when given)."""
+    node = parse(query) if isinstance(query, str) else query
+    compiler = _Compiler(scope is not None)
+    text = compiler.node(node)
+    params = dict(compiler.params)
+    if scope is not None:
+        if not scope:
+            return set()
+        params["scope"] = list(scope)
+    return {r[0] for r in con.execute(text, params).fetchall()}
+
+
+# ------------------------------------------------------------------ ranking
+
+
+def search(con: duckdb.DuckDBPyConnection, query: str, filters: SearchFilters = SearchFilters()
+           ) -> list[SearchHit]:
+    """The best `filters.limit` stories for `query`: one article per story cluster, by BM25F."""
+    node = parse(query)
+    compiler = _Compiler(False)
+    matched = compiler.node(node)
+    words = sorted({w for t in positive_terms(node) if t.field != "outlet" for w in index_words(t)})
+    params = dict(compiler.params)
+    params.update({"words": words or [""], "k1": K1, "b": B, "wt": TITLE_WEIGHT,
+                   "limit": max(1, filters.limit)})
+    where = []
+    if filters.since:
+        where.append("f.story_at >= $since")
+        params["since"] = datetime.combine(filters.since, datetime.min.time())
+    if filters.until:
+        where.append("f.story_at < $until")
+        params["until"] = datetime.combine(filters.until + timedelta(days=1), datetime.min.time())
+    if filters.outlet:
+        where.append("f.outlet = $outlet")
+        params["outlet"] = filters.outlet
+    if filters.topic:
+        where.append("list_contains(f.topics, $topic)")
+        params["topic"] = filters.topic
+    text = sql("search_rank").format(matched=matched,
+                                     filters=" AND ".join(where) if where else "TRUE")
+    rows = con.execute(text, params).fetchall()
+    return [SearchHit(rank=i + 1, score=round(score or 0.0, 3), article_id=aid, story_at=story_at,
+                      outlet=outlet, title=title, url=url, topics=tuple(topics or ()),
+                      snippet=snippet(title or "", body or "", node))
+            for i, (aid, score, story_at, outlet, title, url, topics, body) in enumerate(rows)]
+
+
+# ------------------------------------------------------------------ snippets
+
+
+def _pattern(node: Node) -> re.Pattern | None:
+    alternatives = []
+    for term in positive_terms(node):
+        if term.field == "outlet":
+            continue
+        alternatives.append(r"[\W_]+".join(re.escape(w) for w in term.words))
+    if not alternatives:
+        return None
+    alternatives.sort(key=len, reverse=True)
+    return re.compile(r"(?<![^\W_])(" + "|".join(alternatives) + r")(?![^\W_])", re.IGNORECASE)
+
+
+def _fold(text: str) -> str:
+    """Accents stripped, one character for one (so offsets map back to the original)."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        base = unicodedata.normalize("NFKD", ch)
+        base = "".join(c for c in base if not unicodedata.combining(c))
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+def snippet(title: str, body: str, node: Node, width: int = SNIPPET_CHARS) -> str:
+    """A window of the body around the first match, matches between ** **; the start of the
+    body when only the title (or the outlet) matched."""
+    body = " ".join(body.split())
+    pattern = _pattern(node)
+    found = pattern.search(_fold(body)) if pattern else None
+    start = 0
+    if found:
+        start = max(0, found.start() - width // 3)
+        while start > 0 and body[start - 1] not in " \n":
+            start -= 1
+    window = body[start:start + width]
+    if start + width < len(body):
+        cut = window.rfind(" ")
+        window = (window[:cut] if cut > width // 2 else window) + " …"
+    if start > 0:
+        window = "… " + window
+    if pattern:
+        folded = _fold(window)
+        pieces, last = [], 0
+        for m in pattern.finditer(folded):
+            pieces.append(window[last:m.start()])
+            pieces.append(f"**{window[m.start():m.end()]}**")
+            last = m.end()
+        pieces.append(window[last:])
+        window = "".join(pieces)
+    return window
+
+
+def snippet_html(text: str) -> str:
+    """A snippet's ** ** marks as <mark>, everything else escaped (the dashboard)."""
+    parts = text.split("**")
+    return "".join(f"<mark>{html.escape(p)}</mark>" if i % 2 else html.escape(p)
+                   for i, p in enumerate(parts))
+
+
+def idf(n_docs: int, df: int) -> float:
+    """BM25's idf (the +1 keeps it positive for words in over half the documents)."""
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+# ------------------------------------------------------------------ entry points (CLI, dashboard)
+
+
+def ensure_index(db_path, on_catch_up=None) -> int:
+    """Bring the index up to date with the stored articles: migrations applied, articles
+    stored before the index existed (or by a write that bypassed load_batch) indexed.
+    A current index is only read; catching up takes a short write. Returns articles indexed."""
+    from warehouse.analytics import ensure_schema
+    from warehouse.db import read_connection, write_connection
+
+    ensure_schema(db_path)
+    with read_connection(db_path) as con:
+        missing = missing_count(con)
+    if not missing:
+        return 0
+    if on_catch_up:
+        on_catch_up(missing)
+    with write_connection(db_path) as con:
+        return index_missing(con)
+
+
+def search_db(db_path, query: str, filters: SearchFilters = SearchFilters()) -> list[SearchHit]:
+    """`search` on a read-only, locked-down connection (the index brought up to date first)."""
+    from warehouse.db import read_connection
+    from warehouse.query import lock_down
+
+    parse(query)  # a bad query fails before anything is opened
+    ensure_index(db_path)
+    with read_connection(db_path) as con:
+        return search(lock_down(con), query, filters)
