@@ -62,6 +62,8 @@ def backfill(
         raise UsageError(f"--urls goes with --source urls, not {chosen}")
     if urls and not urls.is_file():
         raise UsageError(f"{urls}: no such file")
+    if urls:
+        check_urls(urls)
     if chosen in ("reprocess", "reclassify"):
         require_warehouse(db)  # they redo stored articles: nothing to create
     summary = run_backfill_flow(
@@ -100,6 +102,18 @@ def reclassify(
         progress=not json_out, source="reclassify", since=parse_day(since, "--since"),
         until=parse_day(until, "--until"), db_path=db, workers=workers, force=all_)
     report(summary, json_out)
+
+
+def check_urls(path: Path) -> None:
+    """A bad line in a --urls file: one line naming it (exit 2), before Prefect starts."""
+    from flows.backfill import BackfillRequestError, check_url_file
+
+    try:
+        check_url_file(path)
+    except BackfillRequestError as exc:
+        raise UsageError(str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
 
 
 def parse_day(value: str | None, option: str) -> date | None:

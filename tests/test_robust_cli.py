@@ -365,3 +365,36 @@ def test_d_sql_and_query_outputs_to_stdout_and_through_links(tmp_path, sample_fe
     assert link.is_symlink() and json.loads((tmp_path / "out" / "trend.json").read_text())
     refused = invoke("sql", "select 1", "--db", db, "-f", "csv", "-o", db)
     assert refused.exit_code == 1 and "refusing to write over a DuckDB" in refused.output
+
+
+# ---------------------------------------------------------------- E. noise
+
+
+def test_e_a_bad_line_in_a_urls_file_is_one_line_before_prefect_starts(tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# missed pages\nhttp://127.0.0.1:9/a\nnot a url\n")
+    done = subprocess.run([str(EXE), "backfill", "--urls", str(urls), "--db", str(tmp_path / "w.duckdb")],
+                          capture_output=True, text=True, env=fresh_env(tmp_path), timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"error: {urls}:3: not an http(s) URL: not a url"
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_e_an_error_inside_a_flow_is_one_line_without_traceback_or_leak_spam(tmp_path):
+    """feeds.toml is read inside the ingest flow: Prefect logged the error with a traceback,
+    and the interpreter's exit printed ~60 lines of nanobind leak reports."""
+    with RouteServer() as site:
+        feeds = feeds_file(tmp_path, {"a": site.url("/feed")})
+        db = tmp_path / "w.duckdb"
+        # a first run creates the warehouse (the DuckDB objects the leak reports were about)
+        first = subprocess.run([str(EXE), "ingest", "--feeds", str(feeds), "--db", str(db)],
+                               capture_output=True, text=True, env=harness_env(), timeout=180)
+        assert first.returncode == 3, first.stderr  # the feed 404s
+        feeds.write_text(feeds.read_text().replace("retries = 0", "retries = 'many'"))
+        done = subprocess.run([str(EXE), "ingest", "--feeds", str(feeds), "--db", str(db)],
+                              capture_output=True, text=True, env=harness_env(), timeout=180)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "nanobind" not in done.stderr, done.stderr
+    assert len([l for l in done.stderr.splitlines() if l.strip()]) == 1, done.stderr
+    assert done.stderr.startswith("error: ")
