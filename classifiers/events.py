@@ -169,7 +169,11 @@ _TRIGGERS: dict[str, str] = {
               r"|hiring\s+(?:freeze|pause|halt)|stop(?:s|ped|ping)?\s+hiring|not\s+(?:be\s+)?(?:hire|hiring|backfill)",
     "reskill": r"re-?skill(?:s|ed|ing)?|up-?skill(?:s|ed|ing)?|re-?train(?:s|ed|ing)?|"
                r"train(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:staff|workers|employees|its\s+\S+|people|teachers|nurses)\b|"
-               r"(?:ai|skills)\s+training\s+(?:programme|program|course|for)",
+               r"(?:ai|skills)\s+training\s+(?:programme|program|course|for)|"
+               r"training\s+(?:drive|push|programm?e?s?|courses?|scheme|initiative|academy)|"
+               r"(?:programm?e?|initiative|scheme|drive|courses?)\s+to\s+(?:re-?)?train|"
+               r"(?:jobs|skills|apprenticeship|reskilling|upskilling)\s+program(?:me)?s?|"
+               r"free\s+(?:ai\s+)?(?:courses?|training)",
     "adopt": r"(?:roll(?:s|ed|ing)?\s+out|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?|introduc(?:e|es|ed|ing)|"
              r"gives?\s+(?:\S+\s+){0,3}?access\s+to)\s+(?:\S+\s+){0,4}?(?:ai|a\.i\.|chatbots?|chatgpt|copilot|"
              r"generative|assistants?|robots?|algorithms?|tools?)\b[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
@@ -190,8 +194,9 @@ _TRIGGERS: dict[str, str] = {
     "policy": r"(?:pass(?:es|ed)?|enact(?:s|ed)?|adopt(?:s|ed)?|approv(?:es|ed)|introduc(?:es|ed)|propos(?:es|ed)|"
               r"unveil(?:s|ed)?|issu(?:es|ed)|sign(?:s|ed)?)\s+(?:\S+\s+){0,4}?(?:law|bill|rules?|regulations?|act|"
               r"guidance|guidelines|executive\s+order|ordinance|ban)\b|ban(?:s|ned)?\s+(?:\S+\s+){0,3}?(?:ai|chatgpt|"
-              r"a\.i\.|generative)|(?:regulat(?:e|es|ed|ing)|restrict(?:s|ed|ing)?|bars?|barred)\s+(?:\S+\s+){0,4}?"
-              r"(?:ai|a\.i\.|algorithms?|automated)",
+              r"a\.i\.|generative)|(?:regulat(?:e|es|ed|ing)|restrict(?:s|ed|ing)?|limit(?:s|ed|ing)?|bars?|barred)\s+"
+              r"(?:\S+\s+){0,4}?(?:ai|a\.i\.|algorithms?|automated|chatgpt|chatbots?|generative|copilot)|"
+              r"warn(?:s|ed|ing)?\s+(?:its\s+|their\s+)?(?:staff|employees|workers)\s+(?:about|against|not\s+to)",
 }
 _TRIGGER = re.compile("|".join(f"(?P<{a}>{p})" for a, p in _TRIGGERS.items()), re.I)
 # Each trigger pattern runs only on a field with a word that starts with one of its stems
@@ -201,13 +206,14 @@ _STEMS = {
     "cut": "lay laid cut slash shed elimin ax trim reduc fir sack downsiz redundan job",
     "hire": "hir recruit creat add tripl doubl",
     "freeze": "hiring backfill",
-    "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills",
+    "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills program course "
+               "initiative scheme drive jobs apprentic free",
     "adopt": "roll deploy adopt introduc give",
     "adopt_generic": "install deploy adopt",
     "replace": "replac swap substitut",
     "strike": "strik walk",
     "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative",
-    "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict bar",
+    "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn",
 }
 _ACTION_PATTERNS = tuple((name, re.compile(pattern, re.I)) for name, pattern in _TRIGGERS.items())
 _STEM_ACTIONS: dict[str, tuple[int, ...]] = {}
@@ -472,7 +478,7 @@ def _numbers_near(sentence: str, lo: int, hi: int) -> tuple[int | None, tuple[in
                 r"\s+(?:\w+\s+)?(?:lay-?offs|redundancies|job\s+cuts|cuts)\b", sentence[m.end(1):m.end(1) + 30], re.I):
             continue
         after = sentence[m.end(1):m.end(1) + 12]
-        if re.match(r"\s?(?:%|percent|per\s+cent|years?|months?|days?|hours?|weeks?)", after, re.I):
+        if re.match(r"[\s-]?(?:%|percent|per\s+cent|years?|months?|days?|hours?|weeks?)", after, re.I):
             continue
         if re.match(r"\s*(?:billion|million|bn|mn)\s+(?:in|dollars|euros|pounds)", after, re.I):
             continue
@@ -530,7 +536,10 @@ def _event_date(sentence: str, story_date: date | None) -> date | None:
 
 def _is_forecast(sentence: str, actor_end: int, trigger_start: int) -> bool:
     """'X could cut ...', 'AI may replace ...': a modal between the actor and the trigger."""
-    return bool(_MODAL.search(sentence, actor_end, trigger_start))
+    found = _MODAL.search(sentence, actor_end, trigger_start)
+    if found and re.match(r"(?:may|might|could)\s+have\b", sentence[found.start():], re.I):
+        return False  # "may have restricted": reported, hedged
+    return bool(found)
 
 
 def _matches(text: str, patterns: list) -> list[tuple[re.Match, str]]:
