@@ -83,10 +83,18 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def trusted_origin(url: str) -> str:
-    """"host:port" of a (feed) URL, the port explicit: what the SSRF rule trusts for its links."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 80)
+    """"host:port" of a (feed) URL, the port explicit: what the SSRF rule trusts for its links.
+    Never raises: a URL without a usable port gives its bare host (default ports only; the
+    fetch itself then fails as an invalid URL)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 80)
+    except ValueError:
+        try:
+            return (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return ""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 

@@ -178,3 +178,11 @@ def test_private_allow_is_read_from_feeds_toml_and_checked():
         parse_config('[fetch]\nprivate_allow = ["10.0.0.0/99"]\n')
     with pytest.raises(ConfigError, match="list of strings"):
         parse_config('[fetch]\nprivate_allow = "10.0.0.0/8"\n')
+
+
+def test_a_feed_url_with_a_broken_port_is_an_error_of_that_feed_not_of_the_run():
+    feed = Feed("f", "http://127.0.0.1:99999/feed.xml", "Broken")
+    assert trusted_origin(feed.url) == "127.0.0.1"
+    fetched = run(lambda f: fetch_feed(f, feed))
+    assert fetched.status == "error" and fetched.error_kind == "hard"
+    assert trusted_origin("http://[::1/feed") == ""
