@@ -204,6 +204,15 @@ def articles_of(lines: Sequence[bytes | str], loaded_at: datetime, first_line: i
     return found
 
 
+def variant_ids(article: Article) -> list[str]:
+    """The ids an article may already be stored under: its own, then those of the http/https
+    and trailing-slash spellings of its URL (which are the same story)."""
+    from extractors.urls import identity_variants
+
+    return [article.article_id] + [article_id_for(v) for v in identity_variants(article.canonical_url)
+                                   if v != article.canonical_url]
+
+
 # ------------------------------------------------------------------ workers: prepare a batch
 
 
@@ -236,7 +245,7 @@ def prepare_batch(lines: list[bytes], loaded_at: datetime, first_line: int = 1,
 
     bad: list[str] = []
     articles = [a for a in articles_of(lines, loaded_at, first_line, bad)
-                if a.article_id not in _skip_ids]
+                if not any(i in _skip_ids for i in variant_ids(a))]
     classifications = get_classifier(classifier_name).classify(
         [TextItem(a.article_id, a.title, a.summary, "") for a in articles])
     sigs, counts = signatures([cluster_text(a) for a in articles])
@@ -262,8 +271,12 @@ def load_prepared(db_path: Path, run_id: str, batch: PreparedBatch, seen: set[st
     from warehouse.db import write_connection
     from warehouse.load import load_batch
 
-    keep = [i for i, a in enumerate(batch.articles) if a.article_id not in seen]
-    seen.update(batch.articles[i].article_id for i in keep)
+    keep = []
+    for i, a in enumerate(batch.articles):
+        ids = variant_ids(a)
+        if not any(v in seen for v in ids):  # http/https, trailing slash: one article
+            keep.append(i)
+            seen.update(ids)
     if not keep:
         return 0, 0
     articles = [batch.articles[i] for i in keep]

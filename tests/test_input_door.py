@@ -105,3 +105,19 @@ def test_classify_and_eval_inputs_fail_with_one_line_never_a_traceback(tmp_path:
             assert result.exit_code == 1, (name, args, result.output)
             assert "line 1" in result.output and "Traceback" not in result.output
             assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_replay_keeps_one_article_per_url_identity(tmp_path: Path):
+    """http/https, a trailing slash, tracking parameters and fragments: one story."""
+    spellings = ["https://example.com/story", "http://example.com/story/",
+                 "https://example.com/story?utm_source=x#top", "http://example.com/story?cmpid=rss"]
+    source = tmp_path / "variants.jsonl"
+    source.write_text("\n".join(_line(url=u) for u in spellings) + "\n")
+    db = tmp_path / "w.duckdb"
+    runner = CliRunner()
+    result = runner.invoke(app, ["replay", str(source), "--db", str(db)])
+    assert result.exit_code == 0 and "1 new articles" in result.output, result.output
+    again = tmp_path / "again.jsonl"
+    again.write_text(_line(url="http://example.com/story/?utm_medium=feed") + "\n")
+    result = runner.invoke(app, ["replay", str(again), "--db", str(db)])
+    assert result.exit_code == 0 and "0 new articles" in result.output, result.output
