@@ -44,6 +44,7 @@ from extractors.urls import canonical_url, is_fetchable
 from flows import pipeline
 from flows.pipeline import BatchResult, Runtime
 from flows.progress import SilentReporter, reporter, set_reporter
+from flows.run_summary import log_run_summary
 from flows.scaleout import runner_is_dask, use_task_runner_for_extraction
 from warehouse.db import ingest_lock, utcnow, write_connection
 from warehouse.load import sql, sync_feeds
@@ -544,6 +545,7 @@ async def backfill(since: date | None = None, until: date | None = None, source:
         process = _process_on_dask if runner_is_dask() else backfill_batch_task
         summary = await run_backfill(request, process=process)
     await _publish(summary)
+    log_run_summary('backfill', summary)  # served runs: the one-line summary at INFO
     return summary
 
 

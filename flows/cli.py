@@ -239,12 +239,14 @@ def finish_ingest(summary: dict) -> None:
 
 def run_ingest(feeds: str, db: str, feed_names=None, progress: bool = True,
                dask: str | None = None, **kwargs) -> dict:
+    from flows import run_summary
     from flows.ingest import daily_ingest
     from flows.progress_display import progress_display
     from flows.scaleout import with_dask
 
     flow = with_dask(daily_ingest, dask, kwargs.get("workers"))
     start_prefect()
+    run_summary.cli_prints_summary = True  # the flow's INFO summary line goes to the UI only
     with progress_display(err, enabled=progress):
         return asyncio.run(flow(feeds_path=feeds, db_path=db, feed_names=feed_names, **kwargs))
 

@@ -127,6 +127,7 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 def run_backfill_flow(progress: bool = True, dask: str | None = None, **params) -> dict:
     """Validate, then run the `backfill` Prefect flow with a progress display."""
+    from flows import run_summary
     from flows.backfill import BackfillRequest, BackfillRequestError
     from flows.backfill import backfill as backfill_flow
     from flows.progress_display import progress_display
@@ -137,6 +138,7 @@ def run_backfill_flow(progress: bool = True, dask: str | None = None, **params) 
     except BackfillRequestError as exc:
         raise UsageError(str(exc)) from None
     start_prefect()
+    run_summary.cli_prints_summary = True  # the flow's INFO summary line goes to the UI only
     with progress_display(err, enabled=progress):
         flow = with_dask(backfill_flow, dask, params.get("workers"))
         return asyncio.run(flow(**params))

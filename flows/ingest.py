@@ -28,6 +28,7 @@ from extractors.types import Feed
 from flows import pipeline, streaming
 from flows.pipeline import BatchResult, FeedOutcome, Runtime
 from flows.progress import reporter
+from flows.run_summary import log_run_summary
 from flows.scaleout import use_task_runner_for_extraction
 from flows.streaming import Batch, RunClock, Stream
 from warehouse.db import ingest_lock, utcnow, write_connection
@@ -103,6 +104,7 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
         summary = _record(db, run_id, outcomes, skipped, deferred_feeds, stream, results,
                           stored, now, time.monotonic() - started, clock)
     await _publish(summary)
+    log_run_summary('ingest', summary)  # served runs: the one-line summary at INFO
     return summary
 
 

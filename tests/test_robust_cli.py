@@ -398,3 +398,38 @@ def test_e_an_error_inside_a_flow_is_one_line_without_traceback_or_leak_spam(tmp
     assert "Traceback" not in done.stderr and "nanobind" not in done.stderr, done.stderr
     assert len([l for l in done.stderr.splitlines() if l.strip()]) == 1, done.stderr
     assert done.stderr.startswith("error: ")
+
+
+# ---------------------------------------------------------------- serve's run summary
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_c_a_served_run_logs_its_one_line_summary_at_info(tmp_path, sample_feeds, monkeypatch):
+    """As in a runner's process: nobody prints the summary, and the CLI's WARNING level
+    (inherited) would drop an INFO record: the line reaches the run logger's handlers."""
+    import asyncio
+    import logging
+
+    from flows import run_summary
+    from flows.ingest import daily_ingest
+
+    monkeypatch.setattr(run_summary, "cli_prints_summary", False)
+    seen: list[logging.LogRecord] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            seen.append(record)
+
+    logger = logging.getLogger("prefect.flow_runs")
+    handler = Catch()
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        summary = asyncio.run(daily_ingest(feeds_path=str(sample_feeds), db_path=str(tmp_path / "w.duckdb")))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    lines = [r for r in seen if r.getMessage().startswith(f"ingest {summary['run_id']} (")]
+    assert len(lines) == 1 and lines[0].levelno == logging.INFO
+    assert f"{summary['new_articles']} new articles" in lines[0].getMessage()
