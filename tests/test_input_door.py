@@ -121,3 +121,21 @@ def test_replay_keeps_one_article_per_url_identity(tmp_path: Path):
     again.write_text(_line(url="http://example.com/story/?utm_medium=feed") + "\n")
     result = runner.invoke(app, ["replay", str(again), "--db", str(db)])
     assert result.exit_code == 0 and "0 new articles" in result.output, result.output
+
+
+def test_old_implausible_dates_are_cleaned_by_a_migration(tmp_path: Path):
+    from warehouse.db import migrate, write_connection
+
+    db = tmp_path / "w.duckdb"
+    with write_connection(db) as con:  # a warehouse as an older replay left it
+        con.execute("INSERT INTO articles (article_id, url, canonical_url, feed, outlet, title, "
+                    "published_at, first_seen_at, source) VALUES "
+                    "('a', 'u', 'u', 'f', 'o', 't', TIMESTAMP '9999-12-31', TIMESTAMP '9999-12-31', 'feed'), "
+                    "('b', 'v', 'v', 'f', 'o', 't', TIMESTAMP '0001-01-01', TIMESTAMP '0001-01-01', 'feed'), "
+                    "('c', 'w', 'w', 'f', 'o', 't', TIMESTAMP '2023-05-02', TIMESTAMP '2023-05-02', 'feed')")
+        con.execute("DELETE FROM schema_migrations WHERE version = 15")
+        migrate(con)
+        rows = dict(con.execute("SELECT article_id, published_at FROM articles").fetchall())
+        seen = dict(con.execute("SELECT article_id, year(first_seen_at) FROM articles").fetchall())
+    assert rows["a"] is None and rows["b"] is None and rows["c"].year == 2023
+    assert seen["c"] == 2023 and 2020 < seen["a"] < 2100 and 2020 < seen["b"] < 2100
