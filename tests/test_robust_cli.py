@@ -143,6 +143,35 @@ def test_g_signal_during_a_run_is_one_line_and_128_plus_signal(tmp_path, sig, co
     assert "committed" in lines[0] and "deferred to the next run" in lines[0]
 
 
+@pytest.mark.usefixtures("prefect_harness")
+def test_g_sigterm_during_a_backfill_is_one_line_143(tmp_path):
+    """The backfill flow has no graceful stop of its own: Prefect's TerminationSignal reaches
+    the CLI, which says one line and exits 143 (no traceback, no Crashed records)."""
+    with RouteServer({"/page": trickle(b" ", every_s=0.5)}) as site:
+        feeds = feeds_file(tmp_path, {"site": site.url("/feed")})
+        urls = tmp_path / "urls.txt"
+        urls.write_text(site.url("/page") + "\n")
+        err_path = tmp_path / "err.txt"
+        proc = subprocess.Popen([str(EXE), "backfill", "--urls", str(urls), "--feeds", str(feeds),
+                                 "--db", str(tmp_path / "w.duckdb")],
+                                stdout=subprocess.DEVNULL, stderr=open(err_path, "w"),
+                                env=harness_env(), start_new_session=True)
+        deadline = time.monotonic() + 120
+        while "/page" not in site.hits and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert "/page" in site.hits, err_path.read_text()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    stderr = err_path.read_text()
+    assert rc == 143, stderr
+    assert [l for l in stderr.splitlines() if l.strip()] == [
+        "terminated; the warehouse keeps every batch that finished"], stderr
+
+
 # ---------------------------------------------------------------- C. exit codes
 
 
