@@ -2,7 +2,7 @@
 
 ``workwatch train`` (classifiers/train.py, the only place that imports scikit-learn) fits
 logistic regressions over the features of classifiers/features.py and writes them to
-``classifiers/model/ai_work.json``: sparse weights by feature name, an intercept, Platt
+``classifiers/model/ai_work.json.gz`` (gzip-compressed JSON): sparse weights by feature name, an intercept, Platt
 scaling (a, b) that turns the raw score into a calibrated probability, and the decision
 threshold chosen on out-of-fold predictions. One model decides ``is_ai_work``; one
 one-vs-rest model per topic (trained on AI×work items only) picks the topics.
@@ -19,6 +19,7 @@ the n-gram's contribution to the raw score).
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import json
 import math
@@ -34,7 +35,7 @@ from classifiers.features import item_features, lede_of, locate, rule_features, 
 from classifiers.rules import RuleClassifier, RuleScore, _squash
 from extractors.types import Classification, Evidence, TextItem
 
-MODEL_PATH = Path(__file__).resolve().parent / "model" / "ai_work.json"
+MODEL_PATH = Path(__file__).resolve().parent / "model" / "ai_work.json.gz"
 MODEL_FORMAT = "workwatch-learned/1"
 NAME = "learned"
 LEARNED_EVIDENCE = 5  # n-grams shown per decision
@@ -90,7 +91,7 @@ def _linear(spec: dict) -> LinearModel:
 def model_from_bytes(data: bytes, path: str = "<model>") -> Model:
     """Parse a model file's bytes (see train.py for the format)."""
     try:
-        doc = json.loads(data)
+        doc = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
         if doc.get("format") != MODEL_FORMAT:
             raise ModelError(f"{path}: not a {MODEL_FORMAT} model (format {doc.get('format')!r})")
         specs = [("ai_work", doc["ai_work"])] + [

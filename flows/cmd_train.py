@@ -21,7 +21,7 @@ def train(
     output: Optional[Path] = typer.Option(
         None, "--output", "-o",
         help="Model file to write (default: the one shipped in the package, "
-             "classifiers/model/ai_work.json)."),
+             "classifiers/model/ai_work.json.gz)."),
     db: str = DB_OPTION,
     warehouse_labels: bool = typer.Option(
         True, "--warehouse-labels/--no-warehouse-labels",
