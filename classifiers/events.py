@@ -378,11 +378,12 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
     before = [m for m in _ORG.finditer(text, 0, trigger_start) if m.end(1) > lo
               and m.end(1) <= trigger_start
               and _org_ok(m.group(1)) and not re.search(r"\d\s*$", text[max(0, m.start(1) - 3):m.start(1)])]
-    if before and _is_title_case(text[:trigger_start]):
+    title_case = bool(before) and _is_title_case(text[:trigger_start])
+    if title_case:
         before = before[:1]
     if before:
         m = before[-1]
-        raw, start = _trim_org(m.group(1), m.start(1))
+        raw, start = _trim_org(m.group(1), m.start(1), first=title_case)
         if raw:
             return raw, start, start + len(raw)
     if re.search(r"\s(?:at|in|by)$", text[:trigger_end]):
@@ -398,6 +399,8 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
     return None
 
 
+_FEARED = re.compile(r"\b(?:fears?|feared|worr(?:y|ies|ied)|afraid|concerns?|anxiety|threat|risks?)\b"
+                     r"(?:\s+\S+){0,6}\s*$", re.I)
 _HEADLINE_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|can)\b", re.I)
 _NEGATED = re.compile(r"(?:\b(?:avoid|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
                       r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)[\s-]+(?:\S+[\s-]+){0,2}$)", re.I)
@@ -405,9 +408,9 @@ _PRONOUN = re.compile(r"\b(?:it|the\s+(?:company|firm|group|bank|startup|tech\s+
                       r"retailer|carrier|airline|automaker|publisher|studio|business))\b[^,;]{0,60}$", re.I)
 
 
-def _trim_org(raw: str, start: int) -> tuple[str, int]:
-    """The last run of name-like words ('Amid Meta' -> 'Meta', 'IBM Plans To' -> 'IBM');
-    'of', 'the', 'and', '&', 'de' only inside a name ('Bank of America')."""
+def _trim_org(raw: str, start: int, first: bool = False) -> tuple[str, int]:
+    """The last (or first) run of name-like words ('Amid Meta' -> 'Meta', 'IBM Plans To' ->
+    'IBM'); 'of', 'the', 'and', '&', 'de' only inside a name ('Bank of America')."""
     words = raw.split(" ")
     offsets, pos = [], start
     for w in words:
@@ -428,6 +431,8 @@ def _trim_org(raw: str, start: int) -> tuple[str, int]:
         while j - 1 > i and words[j - 1].lower() in _CONNECTORS:
             j -= 1
         best = (i, j)
+        if first:
+            break
         i = j
     if best is None:
         return "", start
@@ -460,7 +465,9 @@ _TITLE_VERBS = {w.lower() for w in (
     "Tries Try Has Have Had Does Do Did Becomes Become Goes Go Lets Let Puts Put Gives Give Asks "
     "Calls Call Urges Pushes Faces Face Sees See Offers Offer Reveals Opens Closes Builds Wins "
     "Again Still Just Only Even Soon Also Ahead Amid Into Onto Upon Via Per Than Off Up Down Out "
-    "Used Instead Check Concerns Business Businesses Agency Push Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
+    "Used Instead Check Concerns Business Businesses Push Sheds Cuts Lays Hires Slashes Axes Trims "
+    "Eliminates Fires Freezes Pauses Halts Replaces Bans Restricts Limits Signs Reaches Strikes Agrees "
+    "Ends Recruits Trains Retrains Deploys Adopts Rolls Launches Joins Funds Invests Pours Imposes Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
 def _org_ok(raw: str) -> bool:
     name, _ = _trim_org(raw, 0)
     if not name or len(name) < 2:
@@ -633,11 +640,19 @@ def _lead_actor(title: str) -> tuple[str, _Sentence, int, int] | None:
     return raw, sent, start, start + len(raw)
 
 
+def _quoted(text: str, pos: int) -> bool:
+    """Is pos inside a curly-quoted passage ("David Autor: ‘... how we deploy AI’")?"""
+    before = text[:pos]
+    return before.count("‘") > before.count("’") or before.count("“") > before.count("”")
+
+
 def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
              story_date: date | None, lead: tuple[str, _Sentence, int, int] | None,
              hollywood: str | None = None) -> None:
     if _NEGATED.search(sent.text, max(0, m.start() - 40), m.start()):
         return
+    if _FEARED.search(sent.text, max(0, m.start() - 60), m.start()) or _quoted(sent.text, m.start()):
+        return  # "amid fears of job losses"; a trigger inside a quotation
     if sent.text.rstrip().endswith("?") or (
             _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())):
         return  # a question or a forecast headline ("AI Could Drive A Push For Re-Skilling")
