@@ -85,7 +85,7 @@ def test_parse_terms_phrases_operators_and_prefixes():
 @pytest.mark.parametrize("query, message", [
     ("", "empty query"), ("(ai", "missing )"), ("foo:bar", "unknown prefix foo:"),
     ("NOT ai", "only excludes"), ("ai OR", "ends too early"), ("title:", "needs a word"),
-    ("!!!", "no letters or digits"), ("ai )", "unexpected ')'"),
+    ("!!!", "no letters or digits"), ("ai )", "unexpected ')'"), ('"of the"', "very common"),
 ])
 def test_parse_errors_are_one_line(query, message):
     with pytest.raises(QueryError) as info:

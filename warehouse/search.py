@@ -68,18 +68,17 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -
     if not ids:
         return
     statements = [s.strip() for s in sql("search_index_articles").split(";\n") if s.strip()]
-    create, delete_postings, delete_docs, insert_postings, insert_docs, drop = statements
+    create, delete_postings, delete_docs, insert_docs, insert_postings, drop = statements
     con.execute(create, {"ids": ids})
     try:
         # Only re-indexed articles have postings to remove: the DELETE scans the whole
         # postings table, so a batch of new articles (the usual case) skips it.
-        stale = con.execute("SELECT count(*) FROM search_batch JOIN search_docs USING (article_id)"
-                            ).fetchone()[0]
+        stale = con.execute("SELECT count(old_doc_id) FROM search_batch").fetchone()[0]
         if stale:
             con.execute(delete_postings)
             con.execute(delete_docs)
-        con.execute(insert_postings)
         con.execute(insert_docs, {"now": utcnow()})
+        con.execute(insert_postings)
     finally:
         con.execute(drop)
 
@@ -131,7 +130,7 @@ def optimize(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite the postings sorted by term (new batches append unsorted until the next one)."""
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("CREATE TEMP TABLE search_sorted AS SELECT * FROM search_postings ORDER BY term, article_id")
+        con.execute("CREATE TEMP TABLE search_sorted AS SELECT * FROM search_postings ORDER BY term, doc_id")
         con.execute("DELETE FROM search_postings")
         con.execute("INSERT INTO search_postings SELECT * FROM search_sorted")
         con.execute("DROP TABLE search_sorted")
@@ -145,11 +144,12 @@ def optimize(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class _Compiler:
-    """A query tree -> one SELECT of matching article ids, with named parameters."""
+    """A query tree -> one SELECT of matching doc ids (search_docs), with named parameters."""
 
     def __init__(self, scoped: bool):
         self.params: dict = {}
-        self.scope = " AND article_id IN (SELECT unnest($scope))" if scoped else ""
+        self.scope = (" AND doc_id IN (SELECT doc_id FROM search_docs "
+                      "WHERE article_id IN (SELECT unnest($scope)))") if scoped else ""
 
     def param(self, value) -> str:
         name = f"p{len(self.params)}"
@@ -157,33 +157,33 @@ class _Compiler:
         return f"${name}"
 
     def universe(self) -> str:
-        return f"SELECT article_id FROM articles WHERE TRUE{self.scope}"
+        return f"SELECT doc_id FROM search_docs WHERE TRUE{self.scope}"
 
     def node(self, node: Node) -> str:
         if isinstance(node, Term):
             return self.term(node)
         if isinstance(node, Or):
-            return " UNION ".join(f"SELECT article_id FROM ({self.node(c)})" for c in node.children)
+            return " UNION ".join(f"SELECT doc_id FROM ({self.node(c)})" for c in node.children)
         if isinstance(node, Not):
-            return (f"SELECT article_id FROM ({self.universe()}) EXCEPT "
-                    f"SELECT article_id FROM ({self.node(node.child)})")
+            return (f"SELECT doc_id FROM ({self.universe()}) EXCEPT "
+                    f"SELECT doc_id FROM ({self.node(node.child)})")
         assert isinstance(node, And)
         positive = [c for c in node.children if not isinstance(c, Not)]
         negative = [c.child for c in node.children if isinstance(c, Not)]
-        parts = [f"SELECT article_id FROM ({self.node(c)})" for c in positive] or \
-                [f"SELECT article_id FROM ({self.universe()})"]
+        parts = [f"SELECT doc_id FROM ({self.node(c)})" for c in positive] or \
+                [f"SELECT doc_id FROM ({self.universe()})"]
         text = " INTERSECT ".join(parts)
         for c in negative:
-            text = f"SELECT article_id FROM ({text}) EXCEPT SELECT article_id FROM ({self.node(c)})"
+            text = f"SELECT doc_id FROM ({text}) EXCEPT SELECT doc_id FROM ({self.node(c)})"
         return text
 
     def term(self, term: Term) -> str:
         if term.field == "outlet":
-            return (f"SELECT article_id FROM articles WHERE contains(lower(outlet), "
+            return (f"SELECT doc_id FROM search_docs WHERE contains(lower(outlet), "
                     f"{self.param(term.words[0])}){self.scope}")
         field = " AND field = 1" if term.field == "title" else ""
         words = index_words(term)
-        sets = [f"SELECT article_id FROM search_postings WHERE term = {self.param(w)}{field}{self.scope}"
+        sets = [f"SELECT doc_id FROM search_postings WHERE term = {self.param(w)}{field}{self.scope}"
                 for w in dict.fromkeys(words)]
         candidates = " INTERSECT ".join(sets) if sets else self.universe()
         if len(term.words) == 1 and words:
@@ -194,8 +194,8 @@ class _Compiler:
         title = f"regexp_matches({_NORM.format('a.title')}, {pattern})"
         body = f"regexp_matches({_NORM.format(_BODY)}, {pattern})"
         where = title if term.field == "title" else f"({title} OR {body})"
-        return (f"SELECT a.article_id FROM articles a WHERE a.article_id IN ({candidates}) "
-                f"AND {where}")
+        return (f"SELECT d.doc_id FROM search_docs d JOIN articles a ON a.article_id = d.article_id "
+                f"WHERE d.doc_id IN ({candidates}) AND {where}")
 
 
 def matching_ids(con: duckdb.DuckDBPyConnection, query: str | Node,
@@ -203,7 +203,7 @@ def matching_ids(con: duckdb.DuckDBPyConnection, query: str | Node,
     """Ids of the stored articles that match `query` (only among `scope` when given)."""
     node = parse(query) if isinstance(query, str) else query
     compiler = _Compiler(scope is not None)
-    text = compiler.node(node)
+    text = f"SELECT article_id FROM search_docs WHERE doc_id IN ({compiler.node(node)})"
     params = dict(compiler.params)
     if scope is not None:
         if not scope:
@@ -223,28 +223,41 @@ def search(con: duckdb.DuckDBPyConnection, query: str, filters: SearchFilters = 
     matched = compiler.node(node)
     words = sorted({w for t in positive_terms(node) if t.field != "outlet" for w in index_words(t)})
     params = dict(compiler.params)
-    params.update({"words": words or [""], "k1": K1, "b": B, "wt": TITLE_WEIGHT,
-                   "limit": max(1, filters.limit)})
+    params.update({"k1": K1, "b": B, "wt": TITLE_WEIGHT, "limit": max(1, filters.limit)})
+    # The words as constants, not a list parameter: a constant IN list is pushed into the
+    # scan, where the postings' min/max zone maps (sorted by term) skip most row groups.
+    word_params = ", ".join(compiler.param(w) for w in words) or "NULL"
+    params.update(compiler.params)
     where = []
     if filters.since:
-        where.append("f.story_at >= $since")
+        where.append("d.story_at >= $since")
         params["since"] = datetime.combine(filters.since, datetime.min.time())
     if filters.until:
-        where.append("f.story_at < $until")
+        where.append("d.story_at < $until")
         params["until"] = datetime.combine(filters.until + timedelta(days=1), datetime.min.time())
     if filters.outlet:
-        where.append("f.outlet = $outlet")
+        where.append("d.outlet = $outlet")
         params["outlet"] = filters.outlet
     if filters.topic:
-        where.append("list_contains(f.topics, $topic)")
+        where.append("d.article_id IN (SELECT article_id FROM story_facts "
+                     "WHERE list_contains(topics, $topic))")
         params["topic"] = filters.topic
-    text = sql("search_rank").format(matched=matched,
+    text = sql("search_rank").format(matched=matched, words=word_params,
                                      filters=" AND ".join(where) if where else "TRUE")
     rows = con.execute(text, params).fetchall()
+    topics = _topics(con, [r[0] for r in rows])
     return [SearchHit(rank=i + 1, score=round(score or 0.0, 3), article_id=aid, story_at=story_at,
-                      outlet=outlet, title=title, url=url, topics=tuple(topics or ()),
+                      outlet=outlet, title=title, url=url, topics=tuple(topics.get(aid) or ()),
                       snippet=snippet(title or "", body or "", node))
-            for i, (aid, score, story_at, outlet, title, url, topics, body) in enumerate(rows)]
+            for i, (aid, score, story_at, outlet, title, url, body) in enumerate(rows)]
+
+
+def _topics(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, list[str]]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))  # constants: pushed into the scan
+    return dict(con.execute(f"SELECT article_id, topics FROM story_facts WHERE article_id IN ({marks})",
+                            ids).fetchall())
 
 
 # ------------------------------------------------------------------ snippets
