@@ -13,6 +13,9 @@ extraction workers (the forkserver pool of flows/pipeline.py)
     would ever leave. flows/worker_preload.py (imported once in the fork server) calls
     `arm_forkserver`: each worker it forks watches the command through a pidfd and exits
     when the command has gone; then the fork server sees EOF and exits as well.
+a served flow run (`python -m prefect.engine`, started by `workwatch serve`'s runner)
+    `install` (below), imported with the flow, watches the runner: when it has gone, the
+    run is stopped as by SIGTERM (it commits what is done) and exits after 30 s at most.
 the temporary Prefect server (`python -m uvicorn ...`, ~230 MB)
     Prefect starts it with a plain Popen and stops it at exit - which a `kill -9` skips.
     `install` (called from flows/__init__.py) adds an import hook: once Prefect's server
@@ -33,6 +36,7 @@ import threading
 PR_SET_PDEATHSIG = 1
 _SERVER_MODULE = "prefect.server.api.server"
 _GRACE_S = 5.0
+_RUN_GRACE_S = 30.0  # a flow run whose runner died: time to commit what is done
 
 
 def _prctl_death_signal(sig: int) -> bool:
@@ -190,15 +194,50 @@ def _watch(pid: int, started: int | None, on_exit, fd: int | None = None) -> thr
 
 
 def install() -> None:
-    """Have Prefect's temporary server started through this module (see the docstring).
-    Cheap: nothing is imported until Prefect imports its server module."""
-    if not sys.platform.startswith("linux") or any(
-            isinstance(f, _ServerImportHook) for f in sys.meta_path):
+    """Have Prefect's temporary server started through this module, and a served flow run
+    end with its runner (see the docstring). Cheap: nothing is imported until Prefect
+    imports its server module."""
+    if not sys.platform.startswith("linux"):
+        return
+    _watch_runner()
+    if any(isinstance(f, _ServerImportHook) for f in sys.meta_path):
         return
     if _SERVER_MODULE in sys.modules:
         _patch(sys.modules[_SERVER_MODULE])
     else:
         sys.meta_path.insert(0, _ServerImportHook())
+
+
+_runner_watched = False
+
+
+def _watch_runner() -> None:
+    """In a flow-run process that a Prefect runner started (`python -m prefect.engine`, for
+    `workwatch serve` or a `prefect worker`): when the runner dies (kill -9, OOM), stop this
+    run as a SIGTERM would (it commits what is done), and exit after a grace period."""
+    global _runner_watched
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if (_runner_watched or getattr(spec, "name", None) != "prefect.engine"
+            or not os.environ.get("PREFECT__FLOW_RUN_ID")):
+        return
+    runner = os.getppid()
+    if runner <= 1:
+        return
+    _runner_watched = True
+
+    def stop() -> None:
+        try:  # (its output may have gone to the runner, through a pipe nobody reads now)
+            print(f"the process that started this flow run (pid {runner}) has gone: "
+                  "stopping the run", file=sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+        timer = threading.Timer(_RUN_GRACE_S, _exit_now)
+        timer.daemon = True
+        timer.start()
+
+    _watch(runner, start_time(runner), stop)
 
 
 class _ServerImportHook:

@@ -315,3 +315,45 @@ def test_a_notebook_holding_the_file_itself_gets_a_clear_message(tmp_path, monke
     finally:
         notebook.kill()
         notebook.wait()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_kill_9_of_serve_mid_run_leaves_no_flow_run_or_worker(slow_site, feeds_toml, tmp_path):  # noqa: F811
+    """The served run (`python -m prefect.engine`, the runner's child) stops when `serve`
+    dies, and its fork server and workers with it."""
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.deployments import deployment_names
+
+    db = tmp_path / "w.duckdb"
+    marker = tmp_path / "paused"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "WORKWATCH_"))}
+    env.update(PREFECT_API_URL=PREFECT_API_URL.value(), PREFECT_HOME=str(tmp_path / "prefect"),
+               PREFECT_RUNNER_POLL_FREQUENCY="1", PREFECT_LOGGING_LEVEL="WARNING",
+               WORKWATCH_TEST_PAUSE_AT="extract", WORKWATCH_TEST_PAUSE_FILE=str(marker),
+               WORKWATCH_TEST_PAUSE_S="120")
+    serve = subprocess.Popen([str(EXE), "serve", "--db", str(db), "--feeds", str(feeds_toml)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        name = f"daily-ingest/{deployment_names(db)[0]}"
+        deadline = time.monotonic() + 90
+        while True:
+            assert serve.poll() is None and time.monotonic() < deadline, "serve did not register"
+            try:
+                run_deployment(name, timeout=0)
+                break
+            except Exception:  # not registered yet
+                time.sleep(0.5)
+        while not (marker.exists() and "extract" in marker.read_text()):
+            assert serve.poll() is None and time.monotonic() < deadline + 90, "no extraction"
+            time.sleep(0.1)
+        below = descendants(serve.pid)
+        assert len(below) >= 4, below  # the flow run, the fork server, its workers
+    finally:
+        serve.kill()
+        serve.wait()
+    # the run gets SIGTERM at once; its worker is held in the test hook, so the run's
+    # graceful stop waits for it until the 30 s grace period ends
+    assert wait_until_gone(below, timeout=45) == []
