@@ -150,6 +150,14 @@ def require_warehouse(db: str | Path) -> Path:
     return path
 
 
+def _default_db_missing(db: str) -> bool:
+    """--db left at its default (not given, no WORKWATCH_DB) and no warehouse there yet: a new
+    user before the first ingest, not a typo."""
+    ctx = typer.main.get_current_context(silent=True)  # typer's own click (typer._click)
+    source = ctx.get_parameter_source("db") if ctx is not None else None
+    return getattr(source, "name", None) == "DEFAULT" and not Path(db).exists()
+
+
 def check_format(fmt: str, allowed=FORMATS) -> str:
     if fmt not in allowed:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(allowed)}")
@@ -432,8 +440,9 @@ def feeds(db: str = DB_OPTION, feeds: str = FEEDS_OPTION, fmt: str = FORMAT_OPTI
     from warehouse.query import feed_health
 
     check_format(fmt)
-    require_warehouse(db)
     config = load_config(feeds)
+    if not _default_db_missing(db):  # before the first ingest the feeds are "never checked"
+        require_warehouse(db)
     columns, rows = feed_health(db, config.feeds)
     render(columns, rows, fmt, out, title=f"{len(rows)} feeds")
 

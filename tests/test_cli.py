@@ -46,7 +46,7 @@ def test_top_level_help():
 def test_sql_missing_warehouse_is_a_clean_error(tmp_path):
     result = invoke("sql", "select 1", "--db", str(tmp_path / "none.duckdb"))
     assert result.exit_code == 1
-    assert "no warehouse here yet" in result.output
+    assert "no warehouse at" in result.output
 
 
 def _small_warehouse(path: Path) -> None:
@@ -87,11 +87,15 @@ def test_bad_feeds_file_names_the_line(tmp_path):
     assert "feeds.toml:5: unknown key 'colour'" in result.output
 
 
-def test_feeds_lists_configured_feeds_before_first_ingest(tmp_path):
-    result = invoke("feeds", "--feeds", str(ROOT / "feeds.toml"), "--db", str(tmp_path / "w.duckdb"),
-                    "--format", "json")
+def test_feeds_lists_configured_feeds_before_first_ingest(tmp_path, monkeypatch):
+    """--db at its default and no warehouse yet: the feeds, never checked. A --db given that
+    does not exist is a typo: one line (tests/test_robust_cli.py)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKWATCH_DB", raising=False)
+    result = invoke("feeds", "--feeds", str(ROOT / "feeds.toml"), "--format", "json")
     data = json.loads(result.output)
     assert len(data) >= 20 and all(r["last_status"] == "never checked" for r in data)
+    assert not (tmp_path / "data").exists()
 
 
 def test_classify_round_trip(tmp_path):
