@@ -103,6 +103,8 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
             clock.close()
         summary = _record(db, run_id, outcomes, skipped, deferred_feeds, stream, results,
                           stored, now, time.monotonic() - started, clock)
+        from flows.alerts import after_ingest  # issue 20: watch hits, alerts (never raises)
+        after_ingest(db, feeds_path, run_id)
     await _publish(summary)
     log_run_summary('ingest', summary)  # served runs: the one-line summary at INFO
     return summary

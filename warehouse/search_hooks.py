@@ -12,10 +12,7 @@ import duckdb
 
 def after_load(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -> None:
     from warehouse.search import index_articles
+    from warehouse.watches import match_stored_watches
 
     index_articles(con, article_ids)
-    try:
-        from warehouse.watches import match_stored_watches
-    except ImportError:  # watches not built yet
-        return
     match_stored_watches(con, article_ids)

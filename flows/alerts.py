@@ -1,0 +1,251 @@
+"""Alerts (issue 20): watch hits, topic spikes and feed outages, sent through Apprise.
+
+After each ingest (`after_ingest`, called at the end of flows/ingest.py daily_ingest) the
+watches are synced from watches.toml and caught up on the run's articles, messages are
+queued in `alert_deliveries` (one per message and destination) and every undelivered one is
+sent - new ones and those that failed in earlier runs (retried up to MAX_ATTEMPTS runs).
+Nothing here can fail a run: `after_ingest` logs a warning and returns.
+
+Messages:
+- watch (mode "immediate"): one message per watch listing its new story clusters;
+- spike: a topic or evidence term unusually frequent this week (warehouse/spikes.py);
+  a key alerts at most once per SPIKE_QUIET_DAYS;
+- outage: a feed that failed `outage_runs` runs in a row (once, when it reaches that), or a
+  run in which no feed was fetched OK.
+Spike and outage alerts go to [alerts] notify in watches.toml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import urlsplit
+
+import duckdb
+
+from warehouse.db import utcnow
+from warehouse.watches import WatchConfig
+
+log = logging.getLogger("workwatch.alerts")
+MAX_ATTEMPTS = 10
+SPIKE_QUIET_DAYS = 7
+MAX_STORIES_PER_MESSAGE = 50
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivery_id: str
+    kind: str
+    subject: str
+    target_hash: str
+    title: str
+    body: str
+    attempts: int
+
+
+def target_hash(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def redact(url: str) -> str:
+    """`scheme://host` of an Apprise URL: its tokens and passwords are never stored or shown."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(unreadable URL)"
+    return f"{parts.scheme}://{host}{port}"
+
+
+def all_targets(config: WatchConfig) -> dict[str, str]:
+    """hash -> URL of every destination watches.toml names."""
+    urls = list(config.alerts.notify) + [u for w in config.watches for u in w.notify]
+    return {target_hash(u): u for u in urls}
+
+
+# ------------------------------------------------------------------ queueing
+
+
+def queue(con: duckdb.DuckDBPyConnection, kind: str, subject: str, title: str, body: str,
+          urls: Sequence[str], run_id: str | None) -> int:
+    now = utcnow()
+    for url in dict.fromkeys(urls):
+        con.execute("INSERT INTO alert_deliveries (delivery_id, kind, subject, target_hash, target, "
+                    "title, body, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [uuid.uuid4().hex, kind, subject, target_hash(url), redact(url), title, body,
+                     now, run_id])
+    return len(set(urls))
+
+
+def story_line(outlet: str | None, title: str | None, url: str, topics: Sequence[str] | None) -> str:
+    tags = f" [{', '.join(topics)}]" if topics else ""
+    return f"- {outlet or '?'}: {title or '(no title)'} - {url}{tags}"
+
+
+def queue_watch_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_id: str | None) -> int:
+    """One message per immediate watch with new hits; the hits are marked notified."""
+    queued = 0
+    now = utcnow()
+    for watch in config.watches:
+        rows = con.execute(
+            "SELECT h.cluster_id, a.outlet, a.title, a.url, f.topics FROM watch_hits h "
+            "JOIN articles a ON a.article_id = h.article_id "
+            "LEFT JOIN story_facts f ON f.article_id = h.article_id "
+            "WHERE h.watch = ? AND h.notified_at IS NULL "
+            "ORDER BY coalesce(a.published_at, a.first_seen_at), a.article_id", [watch.name]).fetchall()
+        if not rows or watch.mode != "immediate":
+            continue
+        if watch.notify:
+            lines = [story_line(r[1], r[2], r[3], r[4]) for r in rows[:MAX_STORIES_PER_MESSAGE]]
+            if len(rows) > MAX_STORIES_PER_MESSAGE:
+                lines.append(f"... and {len(rows) - MAX_STORIES_PER_MESSAGE} more "
+                             f"(workwatch digest lists them all)")
+            title = f"workwatch: {len(rows)} new {'story' if len(rows) == 1 else 'stories'} for {watch.name}"
+            queued += queue(con, "watch", watch.name, title, "\n".join(lines), watch.notify, run_id)
+        con.execute("UPDATE watch_hits SET notified_at = ? WHERE watch = ? AND notified_at IS NULL "
+                    "AND cluster_id IN (SELECT unnest(?))", [now, watch.name, [r[0] for r in rows]])
+    return queued
+
+
+def queue_outage_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_id: str) -> int:
+    if not config.alerts.notify:
+        return 0
+    queued = 0
+    statuses = con.execute("SELECT status FROM feed_fetches WHERE run_id = ? AND status <> 'skipped'",
+                           [run_id]).fetchall()
+    if statuses and all(s[0] == "error" for s in statuses):
+        queued += queue(con, "outage", "run", "workwatch: no feed was fetched OK",
+                        f"Run {run_id}: all {len(statuses)} feeds fetched failed.",
+                        config.alerts.notify, run_id)
+    n = config.alerts.outage_runs
+    rows = con.execute(
+        "WITH recent AS (SELECT feed, status, error, row_number() OVER "
+        "(PARTITION BY feed ORDER BY fetched_at DESC) AS i FROM feed_fetches "
+        "WHERE status <> 'skipped' AND feed IN (SELECT feed FROM feed_fetches WHERE run_id = ?)) "
+        "SELECT feed, any_value(error) FILTER (WHERE i = 1) FROM recent WHERE i <= ? GROUP BY feed "
+        "HAVING count(*) FILTER (WHERE status = 'error') = ? "
+        "AND coalesce(bool_or(status <> 'error') FILTER (WHERE i = ?), TRUE)",
+        [run_id, n + 1, n, n + 1]).fetchall()
+    for feed, error in rows:  # exactly n failures in a row: alert once, when it starts
+        queued += queue(con, "outage", feed, f"workwatch: feed {feed} failed {n} runs in a row",
+                        f"Last error: {error or 'unknown'}", config.alerts.notify, run_id)
+    return queued
+
+
+def queue_spike_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_id: str | None,
+                       now: datetime | None = None) -> int:
+    from warehouse.spikes import find_spikes
+
+    if not config.alerts.notify:
+        return 0
+    now = now or utcnow()
+    spikes = find_spikes(con, now, min_count=config.alerts.spike_min_count, p=config.alerts.spike_p)
+    queued = 0
+    for s in spikes:
+        subject = f"{s.kind}:{s.key}"
+        recent = con.execute("SELECT count(*) FROM alert_deliveries WHERE kind = 'spike' AND subject = ? "
+                             "AND created_at >= ?", [subject, now - timedelta(days=SPIKE_QUIET_DAYS)]
+                             ).fetchone()[0]
+        if recent:
+            continue
+        body = "\n".join([f"{s.count} stories in the last 7 days against {s.expected} a week before "
+                          f"(Poisson p = {s.p_value:.1e})."] +
+                         [story_line(o, t, u, None) for o, t, u in s.stories])
+        queued += queue(con, "spike", subject, f"workwatch: spike in {s.kind} {s.key!r}", body,
+                        config.alerts.notify, run_id)
+    return queued
+
+
+# ------------------------------------------------------------------ sending
+
+
+def send(url: str, title: str, body: str) -> str | None:
+    """Send one message; None when delivered, else the reason (one line)."""
+    import apprise
+
+    sender = apprise.Apprise()
+    if not sender.add(url):
+        return f"not a valid Apprise URL ({redact(url)})"
+    with apprise.LogCapture(level=logging.WARNING) as captured:
+        ok = sender.notify(title=title, body=body)
+        text = captured.getvalue()
+    if ok:
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (lines[-1] if lines else "delivery failed")[:500]
+
+
+def deliver_pending(con: duckdb.DuckDBPyConnection, targets: dict[str, str]) -> tuple[int, int]:
+    """Send every undelivered message (new, or failed in earlier runs); returns (sent, failed)."""
+    rows = con.execute("SELECT delivery_id, kind, subject, target_hash, title, body, attempts "
+                       "FROM alert_deliveries WHERE delivered_at IS NULL AND attempts < ? "
+                       "ORDER BY created_at", [MAX_ATTEMPTS]).fetchall()
+    sent = failed = 0
+    for row in rows:
+        d = Delivery(*row)
+        url = targets.get(d.target_hash)
+        now = utcnow()
+        if url is None:
+            error = "destination no longer in watches.toml: not retried"
+            con.execute("UPDATE alert_deliveries SET attempts = ?, last_error = ?, last_attempt_at = ? "
+                        "WHERE delivery_id = ?", [MAX_ATTEMPTS, error, now, d.delivery_id])
+            failed += 1
+            continue
+        try:
+            error = send(url, d.title, d.body)
+        except Exception as exc:  # a plugin's own bug must not stop the others
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        if error is None:
+            sent += 1
+            con.execute("UPDATE alert_deliveries SET attempts = attempts + 1, delivered_at = ?, "
+                        "last_attempt_at = ?, last_error = NULL WHERE delivery_id = ?",
+                        [now, now, d.delivery_id])
+        else:
+            failed += 1
+            con.execute("UPDATE alert_deliveries SET attempts = attempts + 1, last_attempt_at = ?, "
+                        "last_error = ? WHERE delivery_id = ?", [now, error, d.delivery_id])
+    return sent, failed
+
+
+# ------------------------------------------------------------------ the post-run hook
+
+
+def after_ingest(db_path: str | Path, feeds_path: str | Path, run_id: str,
+                 watches: str | None = None) -> dict | None:
+    """Watches, alerts and deliveries after an ingest run. Never raises: an alert that cannot
+    be queued or sent is logged (and, when queued, retried next run)."""
+    try:
+        return run_alerts(db_path, feeds_path, run_id, watches)
+    except Exception as exc:  # noqa: BLE001 - by design: a run never fails because of alerts
+        log.warning("alerts skipped after run %s: %s", run_id, str(exc).splitlines()[0] if str(exc) else exc)
+        return None
+
+
+def run_alerts(db_path: str | Path, feeds_path: str | Path, run_id: str,
+               watches: str | None = None) -> dict:
+    from warehouse.db import write_connection
+    from warehouse.watches import load_watches, match_run, sync_watches, watches_path
+
+    config = load_watches(watches_path(watches, feeds_path), missing_ok=True)
+    with write_connection(db_path) as con:
+        sync_watches(con, config.watches)
+        hits = match_run(con, config.watches, run_id)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            queued = queue_watch_alerts(con, config, run_id)
+            queued += queue_outage_alerts(con, config, run_id)
+            queued += queue_spike_alerts(con, config, run_id)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        sent, failed = deliver_pending(con, all_targets(config))
+    if failed:
+        log.warning("%d alert deliveries failed (retried next run; see table alert_deliveries)", failed)
+    return {"hits": hits, "queued": queued, "sent": sent, "failed": failed}
