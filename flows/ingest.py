@@ -174,7 +174,9 @@ def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list,
         "errors_by_reason": _count_reasons(errors),
         "deferred": len(deferrals),
         "deferred_by_reason": _count_reasons(deferrals),
-        "deadline_hit": clock.reason == streaming.RUN_DEADLINE,
+        # the deadline cut work short (not merely passed while the last batch was loading)
+        "deadline_hit": clock.reason == streaming.RUN_DEADLINE and bool(
+            deferred_feeds or any(e.get("reason") == streaming.RUN_DEADLINE for e in deferrals)),
         "deadline_s": clock.deadline_s,
         "interrupted": clock.signal_name,
         "batches": len(results),

@@ -208,6 +208,7 @@ class Stream:
         self._workers: set[asyncio.Task] = set()  # strong references: the loop keeps weak ones
         self.slots = asyncio.Semaphore(BATCHES_IN_FLIGHT * rt.batch_size)
         self.chunk_size = pipeline.chunk_size(rt)
+        self.chunks_in_flight = 0
         self.open = Batch(0)
         self.batch_tasks: list[asyncio.Task] = []
         self.sealed: list[Batch] = []
@@ -429,7 +430,9 @@ class Stream:
         batch.results += 1
         if isinstance(result, Page):
             batch.pending.append(result)
-            if len(batch.pending) >= self.chunk_size:
+            # a full chunk, or at once when the pool has nothing to do (the first pages of a
+            # run, a sparse stream): a page never waits for the batch timer to be extracted
+            if len(batch.pending) >= self.chunk_size or not self.chunks_in_flight:
                 self._launch_chunk(batch)
         else:
             result.pop("timed_out", None)
@@ -439,7 +442,13 @@ class Stream:
 
     def _launch_chunk(self, batch: Batch) -> None:
         pages, batch.pending = batch.pending, []
-        batch.chunks.append(Chunk(pages, asyncio.ensure_future(self._archive_and_extract(pages))))
+        future = asyncio.ensure_future(self._archive_and_extract(pages))
+        self.chunks_in_flight += 1
+        future.add_done_callback(self._chunk_done)
+        batch.chunks.append(Chunk(pages, future))
+
+    def _chunk_done(self, _future: asyncio.Future) -> None:
+        self.chunks_in_flight -= 1
 
     async def _archive_and_extract(self, pages: list[Page]) -> tuple:
         pages = await asyncio.to_thread(self.rt.archive.write, pages)

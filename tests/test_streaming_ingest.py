@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import time
 from datetime import timezone
 from pathlib import Path
@@ -217,3 +219,39 @@ def test_run_deadline_values():
     with pytest.raises(ConfigError, match="batch_interval_s"):
         FetchSettings().with_overrides({"batch_interval_s": 0})
     assert FetchSettings().with_overrides({"run_deadline_s": "1h30m"}).run_deadline_s == 5400.0
+
+
+def test_sigterm_to_workwatch_ingest_commits_and_exits_143_without_a_traceback(tmp_path):
+    """The real command in its own process: SIGTERM while a page is held."""
+    from prefect.settings import PREFECT_API_URL
+
+    fetch = {**BASE, "request_deadline_s": 30.0, "read_timeout_s": 30.0}
+    with contextlib.ExitStack() as stack:
+        good = stack.enter_context(Outlet("good-one", GOOD))
+        held = stack.enter_context(Outlet("held-pages", {"late": "held"}))
+        feeds = write_feeds(tmp_path / "feeds.toml", fetch, [good, held])
+        db = tmp_path / "w.duckdb"
+        env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+        out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+        with open(out, "w") as stdout, open(err, "w") as stderr:
+            proc = subprocess.Popen(
+                [str(Path(sys.executable).with_name("workwatch")), "ingest", "--db", str(db),
+                 "--feeds", str(feeds), "--workers", "1", "--json"],
+                env=env, stdout=stdout, stderr=stderr, start_new_session=True)
+            try:
+                limit = time.monotonic() + 90
+                while not (held.hits_of("/articles/late.html") and len(
+                        [h for h in good.records if "/articles/" in h.path]) == len(GOOD)):
+                    assert proc.poll() is None and time.monotonic() < limit, err.read_text()
+                    time.sleep(0.05)
+                time.sleep(0.3)
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+    text = err.read_text()
+    assert proc.returncode == 143, text
+    assert "Traceback" not in text and "TerminationSignal" not in text, text
+    assert {good.page_url(s) for s in GOOD} <= urls(db)
+    assert rows(db, "SELECT status FROM runs") == [("interrupted",)]
