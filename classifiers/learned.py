@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.base import TOPICS
-from classifiers.features import item_features, lede_of, locate, rule_features, text_blocks
+from classifiers.features import (_word_grams, char_scale, item_features, lede_of, locate,
+                                  rule_features, text_blocks)
 from classifiers.rules import RuleClassifier, RuleScore, _squash
 from extractors.types import Classification, Evidence, TextItem
 
@@ -166,6 +167,8 @@ class LearnedClassifier:
                 f"the rules are {self.rules.version}; run `workwatch train`"
             )
         self.version = f"{self.rules.version}+learned-{self.model.short_hash}"
+        # word -> summed ai_work weight of its char n-grams (news words repeat a lot)
+        self._word_weight: dict[str, float] = {}
 
     # -- public API ---------------------------------------------------------------------
 
@@ -211,8 +214,21 @@ class LearnedClassifier:
         _, lede = lede_of(item)
         rfeats = rule_features(rs)
         raw0 = model.linear[0].bias
-        for block, v in text_blocks(getattr(item, "title", "") or "", lede):
+        blocks, char_words = text_blocks(getattr(item, "title", "") or "", lede)
+        for block, v in blocks:
             raw0 += v * sum(map(wget, block, repeat(0.0, len(block))))
+        if char_words:
+            cache = self._word_weight
+            word_sum = 0.0
+            for word in char_words:
+                ws = cache.get(word)
+                if ws is None:
+                    if len(cache) > 200_000:
+                        cache.clear()
+                    grams = _word_grams(word)
+                    ws = cache[word] = sum(map(wget, grams, repeat(0.0, len(grams))))
+                word_sum += ws
+            raw0 += char_scale(char_words) * word_sum
         for f, v in rfeats.items():
             raw0 += v * wget(f, 0.0)
         head = model.linear[0]

@@ -106,3 +106,17 @@ def test_cli_train_and_eval_folds_errors_are_one_line(tmp_path):
     assert res.exit_code == 1 and "5 folds need" in res.stderr
     res = runner.invoke(app, ["eval", str(one), str(one)])
     assert res.exit_code == 2
+
+
+def test_fast_path_score_equals_the_full_sparse_product():
+    from classifiers.features import item_features
+
+    clf = get_classifier()
+    items = [TextItem("a", "AI coding assistants change what junior developers learn",
+                      "Engineers say the tools write boilerplate; managers hire fewer juniors."),
+             TextItem("b", "Council approves road budget", "Repairs start in spring."),
+             TextItem("c", "", "", "Workers at the plant use ChatGPT to draft safety reports. " * 20)]
+    for item in items:
+        s = clf.score(item)
+        raw, _, _, _ = clf._heads(item_features(item, s.rule))
+        assert abs(raw[0] - s.raw) < 1e-9
