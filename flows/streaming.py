@@ -65,6 +65,14 @@ DEFER_MESSAGES = {
 }
 
 
+# earlier fetches of these pages that ran out of time (extractors/http.py's messages)
+PAST_TIMEOUTS = """
+SELECT article_id, count(*) FROM article_errors
+WHERE article_id IN (SELECT unnest($ids)) AND stage = 'fetch' AND kind = 'transient'
+  AND (error LIKE 'no complete answer within %' OR error LIKE 'timeout (%')
+GROUP BY article_id"""
+
+
 def reserve_s(deadline_s: float) -> float:
     """How long before the deadline the run stops taking work, to extract and commit."""
     return min(15.0, max(1.0, 0.15 * deadline_s))
@@ -342,8 +350,11 @@ class Stream:
             self.seen.update(candidates)
             items = list(candidates.values())
             async with self.rt.write_lock:  # never beside a load's write connection
-                skip = await asyncio.to_thread(self._skipped, items)
-            fresh = [item for item in items if item.article_id not in skip]
+                skip, timeouts = await asyncio.to_thread(self._look_up, items)
+            # pages that timed out in earlier runs go to the back of their host's queue: a
+            # host's slow links must not keep its other pages waiting run after run
+            fresh = sorted((item for item in items if item.article_id not in skip),
+                           key=lambda item: timeouts.get(item.article_id, 0))
             self.new_items += len(fresh)
             reporter().start("articles", self.new_items)
             reporter().advance("articles", self.done_items)
@@ -354,11 +365,14 @@ class Stream:
             self._probing = False
             self._changed.set()
 
-    def _skipped(self, items: list[FeedItem]) -> set[str]:
+    def _look_up(self, items: list[FeedItem]) -> tuple[set[str], dict[str, int]]:
+        """(ids not to fetch, id -> how many earlier fetches of it timed out)."""
         if not self.rt.db_path.exists():
-            return set()
+            return set(), {}
         with read_connection(self.rt.db_path) as con:
-            return skipped_ids(con, items, retry_days=self.settings.hard_failure_retry_days)
+            skip = skipped_ids(con, items, retry_days=self.settings.hard_failure_retry_days)
+            rows = con.execute(PAST_TIMEOUTS, {"ids": [i.article_id for i in items]}).fetchall()
+        return skip, dict(rows)
 
     def _dispatch(self, item: FeedItem) -> None:
         if self.clock.stopping.is_set():
