@@ -110,7 +110,8 @@ def char_scale(char_words: list[str]) -> float:
 def char_features(char_words: list[str]) -> dict[str, float]:
     """Char n-grams of the distinct words, counted once per word they occur in and scaled
     by char_scale. A multiset, not a set, so that inference can sum weights per word and
-    cache that sum (measured: 2,400 -> see README items per CPU-second)."""
+    cache that sum (measured on 20,000 replay-2023 items: 2,430 -> 4,540 items per
+    CPU-second for rules + learned)."""
     v = char_scale(char_words)
     out: dict[str, float] = {}
     for w in char_words:
