@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable
 
-from classifiers.events import ACTIONS, company_key, extract_events
+from classifiers.events import ACTIONS, company_key, extract_events, parse_number
 from extractors.errors import WorkwatchError
 from extractors.types import TextItem
 
@@ -77,18 +77,30 @@ def read_labelled(path: Path) -> list[LabelledItem]:
             continue
         try:
             rec = json.loads(line)
-            events = tuple(rec.get("events") or ())
-            for e in events:
-                if e["action"] not in ACTIONS:
-                    raise ValueError(f"unknown action {e['action']!r}")
-                str(e["company"])
-            published = date.fromisoformat(rec["published"][:10]) if rec.get("published") else None
+            events = tuple(_gold_event(e) for e in (rec.get("events") or rec.get("workforce_events") or ()))
+            when = rec.get("published") or rec.get("published_at") or rec.get("date")
+            published = date.fromisoformat(str(when)[:10]) if when else None
             item = TextItem(str(rec.get("id") or n), rec.get("title") or "",
-                            rec.get("summary") or "", rec.get("text") or "")
+                            rec.get("summary") or rec.get("lede") or "", rec.get("text") or "")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise EventsFileError(f"{path}, line {n}: not a labelled item ({exc})") from None
         items.append(LabelledItem(item, published, str(rec.get("split") or "all"), events))
     return items
+
+
+def _gold_event(e: dict) -> dict:
+    """One gold event, with the usual spellings accepted: `attribution` for ai_attribution,
+    a headcount or percent written as text ("4,000", "10%")."""
+    action = str(e["action"]).strip().lower()
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {e['action']!r}")
+    out = {**e, "action": action, "company": str(e["company"])}
+    out["ai_attribution"] = str(e.get("ai_attribution") or e.get("attribution") or "explicit").lower()
+    if isinstance(out.get("headcount"), str):
+        out["headcount"] = parse_number(out["headcount"])
+    if isinstance(out.get("percent"), str):
+        out["percent"] = float(out["percent"].strip().rstrip("%").strip())
+    return out
 
 
 def _gold_keys(e: dict) -> set[str]:

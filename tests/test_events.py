@@ -391,3 +391,14 @@ def test_dashboard_events_page(warehouse, monkeypatch, keep_main_module):
     monthly = convert_arrow_bytes_to_pandas_df(charts[0].proto.datasets[0].data.data)
     assert sorted(zip(monthly["action"], monthly["events"], monthly["headcount"])) == [
         ("cut", 1, 300), ("cut", 1, 1200)]
+
+
+def test_eval_events_reads_common_spellings(tmp_path):
+    path = tmp_path / "eval.jsonl"
+    path.write_text(json.dumps({
+        "title": "Dropbox lays off 500 employees to refocus on AI", "date": "2023-04-27",
+        "events": [{"company": "Dropbox", "action": "Cut", "headcount": "500",
+                    "attribution": "explicit"}]}) + "\n", encoding="utf-8")
+    report = json.loads(invoke("eval-events", str(path), "--json").output)
+    every = report["splits"]["all"]
+    assert every["company_action"]["tp"] == 1 and every["headcount_exact"] == {"accuracy": 1.0, "n": 1}
