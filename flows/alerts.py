@@ -165,7 +165,7 @@ def queue_spike_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_
 # ------------------------------------------------------------------ sending
 
 
-def send(url: str, title: str, body: str) -> str | None:
+def send(url: str, title: str, body: str, body_format: str | None = None) -> str | None:
     """Send one message; None when delivered, else the reason (one line)."""
     import apprise
 
@@ -173,7 +173,7 @@ def send(url: str, title: str, body: str) -> str | None:
     if not sender.add(url):
         return f"not a valid Apprise URL ({redact(url)})"
     with apprise.LogCapture(level=logging.WARNING) as captured:
-        ok = sender.notify(title=title, body=body)
+        ok = sender.notify(title=title, body=body, body_format=body_format)
         text = captured.getvalue()
     if ok:
         return None

@@ -84,7 +84,7 @@ def parse(query: str) -> Node:
     wanted = positive_terms(node)
     if not any(t.field == "outlet" or index_words(t) for t in wanted):
         # Every article has them: checking each text took 13 s at 1M articles.
-        raise QueryError(f"query {query!r} has only very common words (the, of, ...): "
+        raise QueryError(f"query {query!r} has only very common or one-letter words (the, of, a, ...): "
                          "add a less common one")
     return node
 
