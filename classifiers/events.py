@@ -133,6 +133,7 @@ def normalise_company(raw: str) -> str:
     name = raw.strip().strip(".,;:'\"“”‘’()")
     name = re.sub(r"['’]s?$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.I)
+    name = re.sub(r"^(?:" + _COUNTRY_NAMES + r")['’]s\s+(?=\S)", "", name)  # "Italy's Enel"
     prev = None
     while prev != name:
         prev = name
@@ -140,6 +141,11 @@ def normalise_company(raw: str) -> str:
         name = re.sub(r"\.com$", "", name, flags=re.I)
     alias = _ALIASES.get(name.lower())
     return alias or name
+
+
+_COUNTRY_NAMES = ("Italy|France|Germany|Spain|Britain|America|China|India|Japan|Korea|South Korea|"
+                  "Canada|Australia|Brazil|Mexico|Europe|Sweden|Switzerland|Israel|Ireland|Netherlands|"
+                  "Singapore|Taiwan|Russia|Poland|Nigeria|Kenya|Vietnam|Indonesia|the UK|UK|US|the US")
 
 
 def company_key(name: str) -> str:
@@ -261,7 +267,7 @@ def _patterns_for(value: str) -> list[tuple[int, str, re.Pattern]]:
     return [(i, _ACTION_PATTERNS[i][0], _ACTION_PATTERNS[i][1]) for i in sorted(wanted)]
 
 
-_AI = re.compile(r"\b(?:A\.?I\b\.?|AI-\w+|artificial[\s-]intelligence|generative|gen\s?AI|chat\s?GPT|GPT-?\d|"
+_AI = re.compile(r"\b(?:(?-i:A\.?I)\b\.?|(?-i:AI)-\w+|artificial[\s-]intelligence|generative|gen\s?AI|chat\s?GPT|GPT-?\d|"
                  r"chatbots?|large\s+language\s+models?|LLMs?|machine\s+learning|copilots?|"
                  r"automation|automate[ds]?|robots?|robotics|algorithm(?:s|ic)?|OpenAI)\b", re.I)
 _MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
@@ -451,8 +457,8 @@ def _bad_word(word: str) -> bool:
     w = w[:-2] if w.endswith(("'s", "’s")) else w
     if w in _CONNECTORS:
         return False
-    if word.endswith("-") or re.search(r"-[a-z]", word):
-        return True
+    if word.endswith("-") or re.search(r"-[a-z]", word) or re.fullmatch(r"\(?[A-Z]{1,6}\.[A-Z]{1,3}\)?", word):
+        return True  # "AI-driven", "No-", a stock ticker "(ENEI.MI)"
     if len(w) > 4 and w.endswith(("ing", "ed")) and w not in _VERBLIKE_OK and not word.isupper():
         return True
     return (w in _NOT_ORG or w in _TITLE_VERBS) and w not in _ORG_HEAD_OK

@@ -355,7 +355,7 @@ def test_eval_events_cli_errors(tmp_path):
 def test_eval_file_is_well_formed_and_split():
     report = json.loads(invoke("eval-events", str(EVAL_FILE), "--json").output)
     assert report["items"] >= 100
-    assert set(report["splits"]) == {"dev", "test", "test2", "all"}
+    assert set(report["splits"]) == {"dev", "test", "test2", "test3", "all"}
     assert report["splits"]["test"]["events_gold"] >= 20
 
 
