@@ -111,7 +111,9 @@ def _is_zombie(pid: int) -> bool:
 def die_with_parent(parent_pid: int, then=None, *args) -> None:
     """Fork-pool initializer: end this worker when parent_pid (the command) ends; then call
     `then(*args)` (the pool's own initializer, if any). Use:
-    ProcessPoolExecutor(initializer=die_with_parent, initargs=(os.getpid(), init, arg))."""
+    ProcessPoolExecutor(initializer=die_with_parent, initargs=(os.getpid(), init, arg)).
+    Linux sends the death signal when the *thread* that forked the worker ends: create and
+    shut down the pool in one thread (as replay and reclassify do)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a handler inherited by fork must not run
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the command's to handle
     if not _prctl_death_signal(signal.SIGTERM):

@@ -181,7 +181,11 @@ def refresh_snapshot(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     (nobody else can change the file meanwhile). False when the copy failed (a read-only
     folder, a full disk): readers then use an older snapshot or the warehouse itself."""
     key = str(path.resolve())
-    con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
+    try:
+        con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
+    except duckdb.Error:  # (a transaction left open by the caller): the next write refreshes
+        _dirty.add(key)
+        return False
     try:
         _copy_snapshot(path)
     except OSError as exc:
