@@ -1,12 +1,14 @@
 """Workforce events in an AI×work story: who cut, hired, froze, reskilled, adopted, replaced,
 struck, agreed or regulated; how many; how explicitly AI is blamed.
 
-Pure, offline and fast: a sentence of a title, summary or text is only looked at when one
-compiled trigger pattern matches in it (most items have none). For each trigger the actor is
-the organisation named before it in the sentence (or "at/in X" just after it), the headcount
-the people-count nearest to it ("4,000 jobs", "four thousand workers", "1.2k staff"), the
-percent a share of a workforce ("10% of staff", never "30% of tasks"). Forecasts ("AI could
-replace 300 million jobs") name no actor and give no event.
+Pure, offline and fast: a field is split into words and looked up once (cached) against the
+stems of each action's trigger pattern; only the patterns whose stems occur run, sentence by
+sentence (most items have none). For each trigger the actor is the organisation named before
+it in the sentence (in a Title Case headline, the one it starts with; or "at/in X" just after
+it; or the headline's first name for "it"/"the company" in the lede), the headcount the
+people-count nearest to it ("4,000 jobs", "four thousand workers", "1.2k staff"), the percent
+a share of a workforce ("10% of staff", never "30% of tasks"). Forecasts ("AI could replace
+300 million jobs"), questions, negations and fears ("amid fears of job losses") give no event.
 
 ai_attribution: `explicit` when an AI term is in the same sentence as the event, `linked`
 when it is elsewhere in the story, `none` when the story never names AI.
@@ -204,7 +206,6 @@ _TRIGGERS: dict[str, str] = {
               r"(?:\S+\s+){0,4}?(?:ai|a\.i\.|algorithms?|automated|chatgpt|chatbots?|generative|copilot)|"
               r"warn(?:s|ed|ing)?\s+(?:its\s+|their\s+)?(?:staff|employees|workers)\s+(?:about|against|not\s+to)",
 }
-_TRIGGER = re.compile("|".join(f"(?P<{a}>{p})" for a, p in _TRIGGERS.items()), re.I)
 # Each trigger pattern runs only on a field with a word that starts with one of its stems
 # ("ai$": exactly that word): one split and a dictionary look-up per word instead of a
 # regular-expression scan (most news has none of them).
@@ -320,8 +321,6 @@ _COUNTRIES = {
     "London": "UK", "New York": "US", "California": "US", "Bengaluru": "IN", "Bangalore": "IN",
 }
 _COUNTRY = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(_COUNTRIES, key=len, reverse=True)) + r")\b")
-_GOVERNMENT = {"EU", "US", "UK", "European Union", "European Commission", "White House", "Congress",
-               "FTC", "EEOC", "NLRB"}
 _MONTHS = {m: i + 1 for i, m in enumerate(
     "january february march april may june july august september october november december".split())}
 _DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
