@@ -10,12 +10,13 @@ from pathlib import Path
 from extractors import urls
 from extractors.addresses import AllowEntry
 from extractors.errors import ConfigError
+from extractors.llm_settings import LLMSettings, parse_classifier_table
 from extractors.settings import FetchSettings
 from extractors.types import Feed
 
 FEED_KEYS = {"name", "url", "outlet", "language", "enabled"}
 REQUIRED_KEYS = ("name", "url", "outlet")
-TOP_KEYS = {"feeds", "fetch", "schedule"}
+TOP_KEYS = {"feeds", "fetch", "schedule", "classifier"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -27,6 +28,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     schedule: dict = field(default_factory=dict)
     path: str | None = None
+    llm: LLMSettings = field(default_factory=LLMSettings)  # [classifier.llm] (issue 17)
 
     def enabled_feeds(self, names: list[str] | None = None) -> list[Feed]:
         """The feeds to run: all enabled ones, or exactly the named ones (enabled or not)."""
@@ -72,7 +74,11 @@ def parse_config(text: str, source: str = "feeds.toml") -> Config:
     if not isinstance(schedule, dict):
         raise ConfigError(f"{source}:{_line_of_table(text, 'schedule')}: [schedule] must be a table")
     _url_rules(fetch, text, source)
-    return Config(feeds=feeds, fetch=fetch, schedule=schedule, path=source)
+    try:
+        llm = parse_classifier_table(data.get("classifier", {}))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}:{_line_of_table(text, 'classifier')}: {exc}") from None
+    return Config(feeds=feeds, fetch=fetch, schedule=schedule, path=source, llm=llm)
 
 
 def _url_rules(fetch: FetchSettings, text: str, source: str) -> None:
