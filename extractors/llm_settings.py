@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from extractors.errors import ConfigError
-from extractors.settings import check_setting
+from extractors.settings import check_setting, parse_duration
 
 ENV_BASE_URL = "WORKWATCH_LLM_BASE_URL"
 ENV_MODEL = "WORKWATCH_LLM_MODEL"
@@ -71,6 +71,12 @@ def parse_llm_table(values: Any) -> LLMSettings:
         if key not in _TYPES:
             raise ConfigError(f"[classifier.llm] unknown key {key!r}; allowed: "
                               f"{', '.join(sorted(_TYPES))}")
+        if key.endswith("_s") and isinstance(value, str):  # "90s", "2m" as for [fetch]
+            try:
+                value = parse_duration(value)
+            except ValueError:
+                raise ConfigError(f"[classifier.llm] {key} must be a number of seconds or a "
+                                  f'duration such as "90s", got {value!r}') from None
         try:
             v = check_setting(key, _TYPES[key], value)
         except ConfigError as exc:

@@ -457,8 +457,14 @@ def classify(
                                help="JSON lines: {id, title, summary, text}; - is stdin."),
     output: Path = typer.Option(..., "--output", "-o",
                                 help="Where to write the results (JSON lines); - is stdout."),
+    classifier: Optional[str] = typer.Option(
+        None, "--classifier", help="rules, learned, or llm (the LLM judge for the candidates; "
+                                   "needs WORKWATCH_LLM_BASE_URL or feeds.toml [classifier.llm])."),
+    db: str = DB_OPTION,
+    feeds: str = FEEDS_OPTION,
 ):
-    """Classify items from a JSON-lines file (no warehouse needed).
+    """Classify items from a JSON-lines file (no warehouse needed; --classifier llm caches
+    the model's answers in the --db warehouse).
 
     The output is written whole at the end: a bad input line leaves no partial output. A
     symlink or a device (/dev/stdout) is written through, never replaced.
@@ -468,8 +474,12 @@ def classify(
         workwatch classify --input items.jsonl --output scored.jsonl
 
         cat items.jsonl | workwatch classify -i - -o - | jq .is_ai_work
+
+        WORKWATCH_LLM_BASE_URL=http://127.0.0.1:8080/v1 WORKWATCH_LLM_MODEL=qwen2.5-7b \
+          workwatch classify --classifier llm -i items.jsonl -o judged.jsonl
     """
     from classifiers.jsonl import classify_file
+    from flows.llm_setup import judge_line, resolve_classifier
     from flows.outfiles import copy_to_output, input_path, is_stdio
 
     if not is_stdio(input) and not input.exists():
@@ -480,7 +490,8 @@ def classify(
     with tempfile.TemporaryDirectory(prefix="workwatch-classify-") as folder:
         result = Path(folder) / "classified.jsonl"
         try:
-            count = classify_file(input_path(input), result)
+            clf = resolve_classifier(classifier, feeds, db)
+            count = classify_file(input_path(input), result, clf)
         except ValueError as exc:
             raise WorkwatchError(str(exc)) from None
         except OSError as exc:
@@ -488,12 +499,14 @@ def classify(
         copy_to_output(result, output)
     shown = "stdout" if is_stdio(output) else output
     err.print(f"classified {count} items -> {shown}", markup=False, highlight=False)
+    if judge_line(clf):
+        err.print(judge_line(clf), markup=False, highlight=False)
 
 
 @app.command(name="eval")
 @handle_errors
 def eval_(
-    labels: list[Path] = typer.Argument(..., help="Labelled items (JSON lines with ai, work, ai_work, topics); several files are pooled with --folds."),
+    labels: Optional[list[Path]] = typer.Argument(None, help="Labelled items (JSON lines with ai, work, ai_work, topics); several files are pooled with --folds."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     folds: Optional[int] = typer.Option(
         None, "--folds", "-k", min=2,
@@ -501,7 +514,13 @@ def eval_(
              "trained inside each fold only; rules-only and rules + learned are reported as "
              "mean ± sd."),
     classifier: Optional[str] = typer.Option(
-        None, "--classifier", help="Classifier to evaluate without --folds (default: the default one)."),
+        None, "--classifier", help="Classifier to evaluate without --folds (default: the default "
+                                   "one): rules, learned, or llm (the LLM judge)."),
+    warehouse: bool = typer.Option(
+        False, "--warehouse", help="Score against the analysts' labels stored in the --db "
+                                   "warehouse (`workwatch label`) instead of a file."),
+    db: str = DB_OPTION,
+    feeds: str = FEEDS_OPTION,
 ):
     """Precision, recall and F1 of the classifier on labelled items.
 
@@ -512,9 +531,31 @@ def eval_(
         workwatch eval --classifier rules ../shared/corpus/labels/dev.jsonl
 
         workwatch eval --folds 5 ../shared/corpus/labels/train-2023.jsonl ../shared/corpus/labels/dev.jsonl
+
+        workwatch eval --classifier llm ../shared/corpus/labels/dev.jsonl
+
+        workwatch eval --warehouse
     """
     from classifiers.evaluate import evaluate, format_report
+    from flows.llm_setup import judge_line, resolve_classifier
 
+    labels = labels or []
+    if warehouse:
+        if labels or folds is not None:
+            raise UsageError("--warehouse scores the stored labels: give no labels file or --folds")
+        from flows.cmd_labels import evaluate_warehouse
+
+        clf = resolve_classifier(classifier, feeds, db)
+        report = evaluate_warehouse(require_warehouse(db), clf)
+        if json_out:
+            out.file.write(json.dumps(report, default=str) + "\n")
+        else:
+            out.print(format_report(report), markup=False, highlight=False)
+        if judge_line(clf):
+            err.print(judge_line(clf), markup=False, highlight=False)
+        return
+    if not labels:
+        raise UsageError("give a labels file (or several with --folds K), or --warehouse")
     for path in labels:
         if not path.exists():
             raise WorkwatchError(f"{path}: no such file")
@@ -527,11 +568,12 @@ def eval_(
         else:
             if len(labels) != 1:
                 raise UsageError("give one labels file, or several with --folds K")
-            from classifiers.base import get_classifier
-
-            clf = get_classifier(classifier) if classifier else None
+            clf = resolve_classifier(classifier, feeds, db)
             report = evaluate(labels[0], clf)
             text = format_report(report)
+            if judge_line(clf):
+                report["llm"] = clf.stats.as_dict()
+                err.print(judge_line(clf), markup=False, highlight=False)
     except ValueError as exc:
         raise WorkwatchError(str(exc)) from None
     if json_out:
