@@ -31,6 +31,8 @@ from extractors.errors import WorkwatchError
 from extractors.types import Article, Classification, TextItem, article_id_for
 from flows.cli import DB_OPTION, UsageError, app, err, handle_errors, out
 
+from classifiers.base import DEFAULT as DEFAULT_CLASSIFIER  # noqa: E402
+
 HOST_PREFIXES = ("www.", "feeds.", "feed.", "rss.")
 DEFAULT_BATCH = 10000
 
@@ -238,7 +240,7 @@ def _init_worker(stored: frozenset[str]) -> None:
 
 
 def prepare_batch(lines: list[bytes], loaded_at: datetime, first_line: int = 1,
-                  classifier_name: str = "rules") -> PreparedBatch:
+                  classifier_name: str = DEFAULT_CLASSIFIER) -> PreparedBatch:
     """Worker-process function: parse, skip stored articles, classify, sign (MinHash)."""
     from classifiers.base import get_classifier
     from warehouse.clusters import cluster_text, signatures

@@ -6,7 +6,7 @@ imports only the extractor and the classifier, not the HTTP client, DuckDB or Ar
 
 from __future__ import annotations
 
-from classifiers.base import get_classifier
+from classifiers.base import DEFAULT, get_classifier
 from extractors.extract import ExtractSettings, detect_language, extract_pages
 from extractors.testhooks import pause_point
 from extractors.types import Article, Classification, Page, TextItem
@@ -26,4 +26,4 @@ def extract_and_classify(pages: list[Page], classifier_name: str, settings: Extr
 def warm_up_worker() -> None:
     """Load the language model and the classifier's lexicon in this process."""
     detect_language("warm up the language identifier with a sentence " * 3, None, None)
-    get_classifier("rules").classify([TextItem("warm-up", "AI and jobs", "", "")])
+    get_classifier(DEFAULT).classify([TextItem("warm-up", "AI and jobs", "", "")])

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
+from classifiers.base import DEFAULT as DEFAULT_CLASSIFIER
 from extractors.addresses import trusted_origin
 from extractors.archive import WarcArchive, archive_dir
 from extractors.errors import FeedParseError
@@ -46,7 +47,7 @@ class Runtime:
     fetcher: Fetcher
     pool: Executor
     archive: WarcArchive
-    classifier_name: str = "rules"
+    classifier_name: str = DEFAULT_CLASSIFIER
     extract: ExtractSettings = DEFAULT_EXTRACT
     batch_size: int = 100
     workers: int = 2

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from classifiers.base import get_classifier
+from classifiers.base import DEFAULT, get_classifier
 from extractors.archive import read_archived
 from extractors.errors import ExtractionError, WarehouseError
 from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_article
@@ -165,7 +165,7 @@ def classification_columns(scored: list[Classification]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=CLASSIFICATION_SCHEMA)
 
 
-def reclassify(db_path: Path, window: DateWindow = DateWindow(), classifier: str = "rules",
+def reclassify(db_path: Path, window: DateWindow = DateWindow(), classifier: str = DEFAULT,
                workers: int | None = None, slice_size: int = RECLASSIFY_SLICE,
                rescore_all: bool = False, pool: Executor | None = None) -> ReclassifyResult:
     """Score stored articles (in the window; only those without a row for the current version
@@ -301,7 +301,7 @@ def _error(row: dict, stage: str, message: str, reason: str) -> dict:
 
 
 def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow(),
-              run_id: str = "", classifier: str = "rules", workers: int | None = None,
+              run_id: str = "", classifier: str = DEFAULT, workers: int | None = None,
               batch_size: int = 100, pool: Executor | None = None,
               settings: ExtractSettings = DEFAULT_EXTRACT) -> ReprocessResult:
     """Re-extract stored articles (in the window) from their archived raw HTML, page by page

@@ -18,7 +18,6 @@ import pytest
 from typer.testing import CliRunner
 
 from classifiers import base
-from classifiers.rules import RuleClassifier
 from flows.backfill import BackfillRequest, backfill, run_backfill
 from flows.cli import app
 from tests.backfill_site import SiteServer, build_site, in_range
@@ -66,24 +65,24 @@ def offline(db: Path, source: str, pool, **kw) -> dict:
     return asyncio.run(run_backfill(request, pool=pool))
 
 
-class NextRules(RuleClassifier):
-    """The rule classifier under a new version, as after a lexicon change."""
-
-    def __init__(self):
-        super().__init__()
-        self.version = "rules-test-next"
-
-    def classify(self, batch):
-        from dataclasses import replace
-
-        return [replace(c, version=self.version) for c in super().classify(batch)]
-
-
 @pytest.fixture
 def next_version():
-    base.register("rules", NextRules)
-    yield "rules-test-next"
-    base.register("rules", base._make_rules)
+    """The default classifier under a new version (same verdicts), as after a model change."""
+    from dataclasses import replace
+
+    original = base._REGISTRY[base.DEFAULT]
+    inner = original()
+
+    class NextVersion:
+        name = inner.name
+        version = f"{inner.version}-test-next"
+
+        def classify(self, batch):
+            return [replace(c, version=self.version) for c in inner.classify(batch)]
+
+    base.register(base.DEFAULT, NextVersion)
+    yield NextVersion.version
+    base.register(base.DEFAULT, original)
 
 
 def test_reprocess_reextracts_archived_html_without_network(loaded, no_network, tmp_path):
