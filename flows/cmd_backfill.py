@@ -84,6 +84,10 @@ def reclassify(
     db: str = DB_OPTION,
     workers: Optional[int] = typer.Option(None, help="Classifier processes (default: one per core)."),
     json_out: bool = JSON_OPTION,
+    classifier: Optional[str] = typer.Option(
+        None, "--classifier", help="llm: the LLM judge decides the candidates (in this process; "
+                                   "answers cached in the warehouse). Default: the offline one."),
+    feeds: str = FEEDS_OPTION,
 ):
     """Re-score stored articles with the current classifier version (no network).
 
@@ -96,12 +100,41 @@ def reclassify(
         workwatch reclassify
 
         workwatch reclassify --since 2025-01-01 --until 2025-06-30 --json
+
+        WORKWATCH_LLM_BASE_URL=http://127.0.0.1:11434/v1 WORKWATCH_LLM_MODEL=llama3.1 \
+          workwatch reclassify --classifier llm --since 2025-06-01
     """
     require_warehouse(db)
+    if classifier:
+        _reclassify_with(classifier, since, until, all_, db, feeds, json_out)
+        return
     summary = run_backfill_flow(
         progress=not json_out, source="reclassify", since=parse_day(since, "--since"),
         until=parse_day(until, "--until"), db_path=db, workers=workers, force=all_)
     report(summary, json_out)
+
+
+def _reclassify_with(name: str, since, until, all_: bool, db: str, feeds: str,
+                     json_out: bool) -> None:
+    """reclassify --classifier NAME (issue 17): llm runs flows/llm_reclassify.py; the default
+    classifier's name is the plain reclassify."""
+    from classifiers.base import DEFAULT
+    from extractors.sitemaps import DateWindow
+    from flows.llm_reclassify import reclassify_with_judge, summary_line as judge_summary
+    from flows.llm_setup import LLM, judge_line, resolve_classifier
+
+    if name != LLM:
+        if name == DEFAULT:
+            return reclassify(since, until, all_, db, None, json_out, None, feeds)
+        raise UsageError(f"reclassify --classifier takes {LLM} (or {DEFAULT}, the default)")
+    window = DateWindow(parse_day(since, "--since"), parse_day(until, "--until"))
+    judge = resolve_classifier(LLM, feeds, db)
+    s = reclassify_with_judge(db, judge, window, rescore_all=all_)
+    if json_out:
+        out.file.write(json.dumps(s, default=str) + "\n")
+    else:
+        out.print(judge_summary(s), markup=False, highlight=False)
+        err.print(judge_line(judge), markup=False, highlight=False)
 
 
 def check_urls(path: Path) -> None:

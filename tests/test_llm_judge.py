@@ -293,3 +293,45 @@ def test_correct_judge_reproduces_the_labels(monkeypatch, tmp_path):
         again = json.loads(r.stdout.splitlines()[0])
         assert again["llm"]["sent"] == 0 and again["llm"]["cache_hits"] == len(candidates)
         assert again["confusion"] == report["confusion"]
+
+
+def test_reclassify_with_the_judge(monkeypatch, tmp_path):
+    import duckdb
+
+    from tests.test_labels import STORIES, _article
+    from warehouse.db import write_connection
+    from warehouse.load import load_batch
+
+    _clean_env(monkeypatch, tmp_path)
+    db = tmp_path / "w.duckdb"
+    arts = [_article(*s) for s in STORIES]
+    items = [TextItem(a.article_id, a.title, a.summary, a.text) for a in arts]
+    with write_connection(db) as con:
+        load_batch(con, "run-1", arts, get_classifier().classify(items))
+    bank = items[0]  # the only candidate; the model overrules the offline "AI×work"
+    with LLMServer() as server:
+        server.answers[request_text(bank, 1500)] = {"ai": True, "work": True, "ai_work": False,
+                                                    "topics": []}
+        env = {"WORKWATCH_LLM_BASE_URL": server.base_url, "WORKWATCH_LLM_MODEL": "m"}
+        r = _run(["reclassify", "--classifier", "llm", "--db", str(db), "--json"], env)
+        assert r.exit_code == 0, r.output
+        s = json.loads(r.stdout.splitlines()[0])
+        assert (s["scored"], s["current"]) == (3, True)
+        judge0 = LLMJudge(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m"))
+        assert [judge0.is_candidate(it) for it in items] == [True, False, False]
+        assert len(server.requests) == 1
+        n = len(server.requests)
+        r = _run(["reclassify", "--classifier", "llm", "--db", str(db), "--json", "--all"], env)
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout.splitlines()[0])["llm"]["sent"] == 0 and len(server.requests) == n
+        assert _run(["reclassify", "--classifier", "nope", "--db", str(db)], env).exit_code == 2
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = dict(con.execute("SELECT article_id, classifier FROM stories").fetchall())
+        bank_row = con.execute("SELECT is_ai_work, topics, classifier_version FROM stories "
+                               "WHERE article_id = ?", [bank.id]).fetchone()
+    finally:
+        con.close()
+    assert set(rows.values()) == {"llm"}
+    assert bank_row == (False, [], judge0.version)
+    assert get_classifier().classify([bank])[0].is_ai_work  # it was AI×work offline
