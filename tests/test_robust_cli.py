@@ -464,3 +464,25 @@ def test_c_a_served_run_logs_its_one_line_summary_at_info(tmp_path, sample_feeds
     lines = [r for r in seen if r.getMessage().startswith(f"ingest {summary['run_id']} (")]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO
     assert f"{summary['new_articles']} new articles" in lines[0].getMessage()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_e_a_read_only_holder_is_named_in_one_line(tmp_path, sample_feeds):
+    """A notebook's read-only DuckDB connection keeps the ingest out: the one line says so
+    (not "locked by another process (an ingest?)")."""
+    db = tmp_path / "w.duckdb"
+    assert invoke("ingest", "--feeds", sample_feeds, "--db", db).exit_code == 0
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print('open', flush=True); time.sleep(120)"), str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        done = subprocess.run([str(EXE), "ingest", "--feeds", str(sample_feeds), "--db", str(db)],
+                              capture_output=True, text=True, timeout=180,
+                              env=harness_env(WORKWATCH_WRITE_WAIT_S="2"))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 1, done.stderr
+    assert_one_line(done.stderr, "open read-only in another process", f"pid {holder.pid}")
+    assert "an ingest?" not in done.stderr
