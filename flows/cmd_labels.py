@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import tempfile
 from pathlib import Path
 from typing import Optional
@@ -19,15 +17,9 @@ app.add_typer(labels_app, name="labels")
 
 
 def current_user() -> str:
-    """Who is labelling: WORKWATCH_USER, else the login name."""
-    for name in ("WORKWATCH_USER", "USER", "LOGNAME"):
-        value = os.environ.get(name, "").strip()
-        if value:
-            return value
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry (containers)
-        return "unknown"
+    from warehouse.labels import default_labeller
+
+    return default_labeller()
 
 
 def parse_yes_no(value: str, option: str) -> bool:

@@ -141,3 +141,70 @@ def test_eval_warehouse_without_labels_is_one_line(warehouse):
     db, _ = warehouse
     r = run("eval", "--warehouse", "--db", str(db))
     assert r.exit_code == 1 and "no labels" in r.output
+
+
+# ------------------------------------------------------------------ the dashboard's "correct this"
+
+
+@pytest.fixture
+def dashboard_db(tmp_path, monkeypatch):
+    import sys
+
+    from tests import dashboard_fixture as fx
+
+    db = fx.build_warehouse(tmp_path / "dash.duckdb")
+    monkeypatch.setenv("WORKWATCH_DB", str(db))
+    monkeypatch.setenv("WORKWATCH_USER", "dana")
+    main = sys.modules["__main__"]
+    yield db
+    sys.modules["__main__"] = main  # AppTest installs the app as __main__
+
+
+def _open_story(address: str | None, title: str):
+    from streamlit import config
+    from streamlit.testing.v1 import AppTest
+
+    from tests import dashboard_fixture as fx
+
+    app = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    config.set_option("server.address", address)
+    at = AppTest.from_file(str(app), default_timeout=60).run()
+    at.switch_page("views/stories.py").run()
+    at.toggle(key="browse_ai_work_only").set_value(False).run()  # a story corrected to "no" stays listed
+    at.selectbox(key="browse_story").set_value(fx.article_id_of(title)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at, fx.article_id_of(title)
+
+
+def test_dashboard_correct_this_writes_one_label(dashboard_db):
+    from streamlit import config
+
+    from tests import dashboard_fixture as fx
+
+    try:
+        at, aid = _open_story("127.0.0.1", fx.PLAIN_TITLE)
+        at.radio(key=f"correct_ai_work_{aid}").set_value("no")
+        at.text_input(key=f"correct_note_{aid}").set_value("robots without AI framing")
+        (save,) = [b for b in at.button if b.label == "Save the correction"]
+        save.click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        texts = [t.value for t in at.text]
+    finally:
+        config.set_option("server.address", None)
+    assert any(t.startswith("Analyst's label: not AI×work, by dana") for t in texts), texts
+    assert any("dana: not AI×work — robots without AI framing" in t for t in texts), texts
+    s = _story(dashboard_db, aid)
+    assert (s["is_ai_work"], s["is_labelled"], s["labelled_by"]) == (False, True, "dana")
+
+
+def test_dashboard_served_beyond_this_machine_stays_read_only(dashboard_db):
+    from streamlit import config
+
+    from tests import dashboard_fixture as fx
+
+    try:
+        at, aid = _open_story("0.0.0.0", fx.PLAIN_TITLE)
+    finally:
+        config.set_option("server.address", None)
+    assert not at.get("form") and "Save the correction" not in [b.label for b in at.button]
+    assert any("Corrections are off" in c.value for c in at.caption)

@@ -7,7 +7,9 @@ is_ai_work/topics, so its story_facts row is re-derived in the same transaction.
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +37,18 @@ class Label:
     labelled_by: str
     labelled_at: datetime
     note: str | None = None
+
+
+def default_labeller() -> str:
+    """Who is labelling: WORKWATCH_USER, else the login name."""
+    for name in ("WORKWATCH_USER", "USER", "LOGNAME"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers)
+        return "unknown"
 
 
 def check_topics(topics: Sequence[str], ai_work: bool) -> tuple[str, ...]:

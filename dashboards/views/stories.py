@@ -10,10 +10,52 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data, safety, ui
+from extractors.errors import WorkwatchError
 
 
 def score(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{float(value):.2f}"
+
+
+def correction_form(db, article_id: str, fields: dict) -> None:
+    """"Correct this": an analyst's label for the story, and who labelled it before (issue 17;
+    the dashboard's one write, dashboards/corrections.py)."""
+    from dashboards import corrections
+
+    st.subheader("Correct this")
+    saved_note = st.session_state.pop("correction_saved", None)
+    if saved_note:
+        st.success(saved_note)
+    past = corrections.history(db, article_id)
+    for label in past:
+        said = "AI×work" if label.ai_work else "not AI×work"
+        topics_said = f" ({', '.join(label.topics)})" if label.topics else ""
+        note = f" — {label.note}" if label.note else ""
+        st.text(safety.one_line(f"{label.labelled_at:%Y-%m-%d %H:%M} {label.labelled_by}: "
+                                f"{said}{topics_said}{note}"))
+    if not corrections.corrections_allowed():
+        st.caption("Corrections are off: this dashboard is served beyond this machine. Use "
+                   "`workwatch label ARTICLE_ID --ai-work yes|no` instead.")
+        return
+    with st.form(key=f"correct_story_{article_id}"):
+        ai_work = st.radio("Is this story about AI and work?", ["yes", "no"], horizontal=True,
+                           index=0 if fields["is_ai_work"] else 1, key=f"correct_ai_work_{article_id}")
+        topics = st.multiselect("Topics (AI×work stories only)", charts.TOPICS,
+                                default=[t for t in (fields["topics"] or []) if t in charts.TOPICS],
+                                key=f"correct_topics_{article_id}")
+        note = st.text_input("Note (optional)", key=f"correct_note_{article_id}")
+        who = st.text_input("Your name", value=corrections.default_name(), key=f"correct_who_{article_id}")
+        if st.form_submit_button("Save the correction"):
+            try:
+                saved = corrections.save_correction(
+                    db, article_id, ai_work == "yes", topics if ai_work == "yes" else [],
+                    who, note)
+            except WorkwatchError as exc:
+                st.error(safety.one_line(str(exc), limit=300))
+            else:  # show the story again as it is now (the label wins in `stories`)
+                st.session_state["correction_saved"] = safety.one_line(
+                    f"Saved: labelled by {saved.labelled_by}.")
+                st.rerun()
 
 
 ctx = ui.context()
@@ -57,9 +99,14 @@ if not found.empty:
         if part))
     topic_list = list(fields["topics"] or [])
     st.text("Topics: " + (", ".join(topic_list) if topic_list else "none"))
-    verdict = "AI×work" if fields["is_ai_work"] else "not AI×work"
+    verdict = "AI×work" if fields["classifier_is_ai_work"] else "not AI×work"
     st.text(f"Classifier {fields['classifier']} {fields['classifier_version']}: {verdict} "
             f"(AI score {score(fields['ai_score'])}, work score {score(fields['work_score'])})")
+    if fields["is_labelled"]:  # an analyst's correction wins (issue 17)
+        said = "AI×work" if fields["is_ai_work"] else "not AI×work"
+        note = f" — {fields['label_note']}" if fields["label_note"] else ""
+        st.text(f"Analyst's label: {said}, by {fields['labelled_by']} on "
+                f"{pd.Timestamp(fields['labelled_at']):%Y-%m-%d %H:%M} UTC{note}")
     link = safety.safe_url(fields["url"])
     if link:
         st.link_button("Open the original article", link)
@@ -86,3 +133,5 @@ if not found.empty:
     with st.expander("Summary and text"):
         st.text(fields["summary"] or "(no summary)")
         st.text(fields["text"] or "(no text)")
+
+    correction_form(ctx.db, picked, fields)
