@@ -167,7 +167,7 @@ def check_format(fmt: str, allowed=FORMATS) -> str:
 # ---------------------------------------------------------------- ingest
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def ingest(
     feed: Optional[list[str]] = typer.Option(None, "--feed", help="Only this feed (repeatable)."),
@@ -293,7 +293,7 @@ def print_summary(summary: dict) -> None:
 # ---------------------------------------------------------------- demo
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def demo(
     db: str = typer.Option("data/demo.duckdb", "--db", help="Demo warehouse (recreated each time)."),
@@ -352,10 +352,11 @@ def _install_demo(build: Path, db_path: Path) -> None:
     from extractors.archive import archive_dir
 
     archive = db_path.parent / f"{db_path.stem}-archive"  # what archive_dir(db_path) gives
-    for old in db_path.parent.glob(db_path.name + "*"):  # the old demo and its .wal, .lock ...
-        if old.is_file():
+    built = sorted(build.glob(db_path.name + "*"))  # the warehouse, .snapshot, .lock ...
+    for old in db_path.parent.glob(db_path.name + "*"):  # old side files the build lacks
+        if old.is_file() and not (build / old.name).exists():
             old.unlink()
-    for part in sorted(build.glob(db_path.name + "*")):
+    for part in built:  # each an atomic rename over the old one
         os.replace(part, db_path.parent / part.name)
     shutil.rmtree(archive, ignore_errors=True)
     built_archive = archive_dir(build / db_path.name, build)

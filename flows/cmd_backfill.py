@@ -10,16 +10,16 @@ from typing import Optional
 
 import typer
 
-from flows.cli import (DB_OPTION, EXIT_DEADLINE, EXIT_NOTHING_FETCHED, EXIT_OK, FEEDS_OPTION,
-                       UsageError, app, err, handle_errors, out, require_warehouse,
-                       start_prefect)
+from flows.cli import (DB_OPTION, EXIT_CODES_HELP, EXIT_DEADLINE, EXIT_NOTHING_FETCHED, EXIT_OK,
+                       FEEDS_OPTION, UsageError, app, err, handle_errors, out,
+                       require_warehouse, start_prefect)
 
 SINCE_OPTION = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC).")
 UNTIL_OPTION = typer.Option(None, "--until", help="Last day, included, YYYY-MM-DD (UTC).")
 JSON_OPTION = typer.Option(False, "--json", help="Print the run summary as JSON.")
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def backfill(
     since: Optional[str] = SINCE_OPTION,
@@ -74,7 +74,7 @@ def backfill(
     report(summary, json_out)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def reclassify(
     since: Optional[str] = SINCE_OPTION,
