@@ -70,7 +70,7 @@ def search(
     ensure_index(path, on_catch_up=lambda n: err.print(
         f"indexing {n} articles not yet in the search index (once)…", markup=False,
         highlight=False))
-    hits = search_db(path, query, filters)
+    hits = search_db(path, query, filters, catch_up=False)
     columns = ["rank", "score", "story_at", "outlet", "title", "url", "topics", "snippet"]
     rows = [(h.rank, h.score, h.story_at, h.outlet, h.title, h.url, list(h.topics), h.snippet)
             for h in hits]

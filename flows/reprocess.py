@@ -356,6 +356,8 @@ def _write_reextracted(con: duckdb.DuckDBPyConnection, run_id: str, texts: list[
         _insert(con, "batch_classifications", pa.concat_tables(classifications),
                 "upsert_classifications")
         refresh_events(con, [t["article_id"] for t in texts])
+        from warehouse.search import index_articles  # new texts re-indexed (issue 20)
+        index_articles(con, [t["article_id"] for t in texts])
         _insert(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
         con.execute("COMMIT")
     except BaseException:

@@ -221,7 +221,7 @@ def test_cli_search_json_and_errors(db):
 
 @pytest.fixture(scope="module")
 def replay_db(tmp_path_factory) -> Path:
-    """The replay corpus's May 2023 items, loaded through the real replay path."""
+    """The replay corpus's April and May 2023 items, loaded through the real replay path."""
     import gzip
 
     source = corpus_path("replay-2023.jsonl.gz")
@@ -229,7 +229,7 @@ def replay_db(tmp_path_factory) -> Path:
     subset = folder / "may.jsonl"
     with gzip.open(source, "rt", encoding="utf-8") as fh, subset.open("w", encoding="utf-8") as out:
         for line in fh:
-            if '"published": "2023-05' in line:
+            if json.loads(line).get("published", "").startswith(("2023-04", "2023-05")):
                 out.write(line)
     db = folder / "may.duckdb"
     done = workwatch("replay", str(subset), "--db", str(db))
@@ -246,3 +246,19 @@ def test_known_stories_come_first_on_the_corpus(replay_db):
     assert "strike" in top and ("writer" in top or "wga" in top)
     ibm = search_db(replay_db, "ibm hiring AI", SearchFilters(limit=5))
     assert "ibm" in (ibm[0].title or "").lower()
+
+
+def test_reprocessed_texts_are_re_indexed_in_their_transaction(db):
+    import pyarrow as pa
+
+    from flows.reprocess import CLASSIFICATION_SCHEMA, _write_reextracted
+    from warehouse.search import missing_count as missing
+
+    text = {"article_id": STORIES[4].article_id, "text": "Now about a zebra crossing.",
+            "word_count": 5, "text_hash": "new-hash", "language": "en", "sitename": None,
+            "changed": True}
+    with write_connection(db) as con:
+        _write_reextracted(con, "r9", [text], [CLASSIFICATION_SCHEMA.empty_table()], [])
+        assert missing(con) == 0
+        assert matching_ids(con, "zebra") == {STORIES[4].article_id}
+        assert matching_ids(con, "flour") == set()
