@@ -12,7 +12,10 @@ import typer
 
 from flows.cli import DB_OPTION, UsageError, app, err, handle_errors, require_warehouse
 
-labels_app = typer.Typer(help="Analysts' labels stored in the warehouse.", no_args_is_help=True)
+labels_app = typer.Typer(
+    help="Analysts' labels stored in the warehouse (add one with `workwatch label`).\n\n"
+         "Example:\n\n    workwatch labels export --output my-labels.jsonl",
+    no_args_is_help=True)
 app.add_typer(labels_app, name="labels")
 
 
