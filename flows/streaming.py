@@ -463,6 +463,8 @@ class Stream:
 
     def _chunk_done(self, _future: asyncio.Future) -> None:
         self.chunks_in_flight -= 1
+        if not self.chunks_in_flight and self.open.pending:  # the pool is idle: feed it
+            self._launch_chunk(self.open)
 
     async def _archive_and_extract(self, pages: list[Page]) -> tuple:
         pages = await asyncio.to_thread(self.rt.archive.write, pages)
