@@ -332,6 +332,7 @@ class ChatClient:
         self.json_mode = True  # ask for response_format json until the server refuses it
         self.requests = 0
         self.broken: str | None = None  # a 401/403/404: no point sending more this run
+        self.deadline: float | None = None  # time.monotonic() after which nothing is sent
 
     def close(self) -> None:
         self._http.close()
@@ -340,6 +341,8 @@ class ChatClient:
         with self._lock:
             if self.broken:
                 raise LLMRequestError("error", self.broken)
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                raise LLMRequestError("out_of_time", "the time for judging is up")
             if self.requests >= self.settings.budget:
                 raise BudgetExhausted()
             self.requests += 1
@@ -462,6 +465,7 @@ class LLMJudge:
         self.stats = JudgeStats()
         self.client.requests = 0
         self.client.broken = None
+        self.client.deadline = None
 
     # -- public API ---------------------------------------------------------------------
 

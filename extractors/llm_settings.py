@@ -49,6 +49,9 @@ class LLMSettings:
     backoff_max_s: float = 30.0
     temperature: float = 0.0
     codebook: str = ""  # a file whose text replaces the built-in instructions
+    # After an ingest, the run's new candidates are judged for at most this long (the run's
+    # lock is held meanwhile); what is left keeps the offline verdict until a reclassify.
+    post_run_s: float = 120.0
 
     @property
     def enabled(self) -> bool:
@@ -58,7 +61,7 @@ class LLMSettings:
 _TYPES = {"base_url": "str", "model": "str", "api_key": "str", "max_body_chars": "int",
           "concurrency": "int", "budget": "int", "timeout_s": "float", "retries": "int",
           "backoff_base_s": "float", "backoff_max_s": "float", "temperature": "float",
-          "codebook": "str"}
+          "codebook": "str", "post_run_s": "float"}
 _AT_LEAST_ONE = {"concurrency", "timeout_s"}
 
 

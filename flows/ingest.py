@@ -105,6 +105,10 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
                           stored, now, time.monotonic() - started, clock)
         from flows.alerts import after_ingest  # issue 20: watch hits, alerts (never raises)
         after_ingest(db, feeds_path, run_id)
+        from flows.llm_reclassify import after_ingest_judge  # issue 17: only when configured
+        judged = after_ingest_judge(db, feeds_path, run_id)  # (never raises)
+        if judged is not None:
+            summary["llm"] = judged
     await _publish(summary)
     log_run_summary('ingest', summary)  # served runs: the one-line summary at INFO
     return summary

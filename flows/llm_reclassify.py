@@ -11,6 +11,7 @@ ingest lock like any reclassify.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -18,16 +19,17 @@ from extractors.sitemaps import DateWindow
 from warehouse.db import ingest_lock, write_connection
 from warehouse.load import sql
 
+log = logging.getLogger("workwatch.llm")
 SLICE = 500  # articles per trip: a few candidates each at ~0.6%, one cache lookup per trip
 
 
 def reclassify_with_judge(db_path: str | Path, judge, window: DateWindow = DateWindow(),
                           rescore_all: bool = False, slice_size: int = SLICE) -> dict:
-    """Score the stored articles without a row for the judge's version (all with
-    rescore_all) and make the version current once every article has one."""
-    from flows.reprocess import (_read_slice, _require, _upsert, classification_columns,
-                                 switch_if_complete, window_params)
-    from extractors.types import TextItem
+    """Score the stored articles (in the window) without a row for the judge's version (all
+    with rescore_all) and make the version current: `stories` shows the judge's verdict where
+    it has one, the offline verdict elsewhere (migration 006)."""
+    from flows.reprocess import _require, switch_if_complete, window_params
+    from warehouse.load import mark_current_classifier
 
     db_path = Path(db_path)
     _require(db_path)
@@ -35,19 +37,13 @@ def reclassify_with_judge(db_path: str | Path, judge, window: DateWindow = DateW
     judge.reset()
     params = {**window_params(window), "all": rescore_all, "classifier": judge.name,
               "version": judge.version}
-    scored = ai_work = 0
     with ingest_lock(db_path):
         with write_connection(db_path) as con:
             rows = con.sql(sql("reclassify_ids"), params=params).to_arrow_table().column(0)
-        for start in range(0, len(rows), slice_size):
+        scored, ai_work = _score_rows(db_path, judge, rows, slice_size)
+        if scored:  # current at once: articles it has not scored show their offline verdict
             with write_connection(db_path) as con:
-                texts = _read_slice(con, rows.slice(start, slice_size), 10_000_000).to_pylist()
-            items = [TextItem(r["article_id"], r["title"], r["summary"], r["text"]) for r in texts]
-            table = classification_columns(judge.classify(items))
-            with write_connection(db_path) as con:
-                _upsert(con, [table])
-            scored += table.num_rows
-            ai_work += sum(table.column("is_ai_work").to_pylist())
+                mark_current_classifier(con, judge.name, judge.version)
         current, unscored = switch_if_complete(db_path, judge.name, judge.version)
     return {"status": "ok", "classifier": judge.name, "version": judge.version,
             "selected": len(rows), "scored": scored, "ai_work": ai_work, "current": current,
@@ -55,9 +51,60 @@ def reclassify_with_judge(db_path: str | Path, judge, window: DateWindow = DateW
             "llm": judge.stats.as_dict()}
 
 
+def _score_rows(db_path: Path, judge, rows, slice_size: int) -> tuple[int, int]:
+    """Classify these article row ids with the judge, slice by slice; (scored, AI×work)."""
+    from extractors.types import TextItem
+    from flows.reprocess import _read_slice, _upsert, classification_columns
+
+    scored = ai_work = 0
+    for start in range(0, len(rows), slice_size):
+        with write_connection(db_path) as con:
+            texts = _read_slice(con, rows.slice(start, slice_size), 10_000_000).to_pylist()
+        items = [TextItem(r["article_id"], r["title"], r["summary"], r["text"]) for r in texts]
+        table = classification_columns(judge.classify(items))
+        with write_connection(db_path) as con:
+            _upsert(con, [table])
+        scored += table.num_rows
+        ai_work += sum(table.column("is_ai_work").to_pylist())
+    return scored, ai_work
+
+
+def after_ingest_judge(db_path: str | Path, feeds_path: str | Path, run_id: str) -> dict | None:
+    """After an ingest (inside its lock): when the LLM judge is configured, judge the run's
+    new articles (at most `post_run_s` seconds of requests) and make its version current, so
+    `stories` shows its verdicts where it has them (the offline ones elsewhere, migration
+    006). None when not configured. Never raises: a run never fails because of the judge."""
+    from flows.llm_setup import llm_settings, make_judge
+    from warehouse.load import mark_current_classifier
+
+    try:
+        settings = llm_settings(feeds_path)
+        if not settings.enabled:
+            return None
+        judge = make_judge(feeds_path, db_path)
+        judge.reset()
+        judge.client.deadline = time.monotonic() + settings.post_run_s
+        with write_connection(db_path) as con:
+            rows = con.sql(
+                "SELECT a.rowid AS rid FROM articles a WHERE a.run_id = $run_id AND NOT EXISTS ("
+                "SELECT 1 FROM classifications c WHERE c.article_id = a.article_id "
+                "AND c.classifier = $classifier AND c.version = $version) ORDER BY rid",
+                params={"run_id": run_id, "classifier": judge.name, "version": judge.version},
+            ).to_arrow_table().column(0)
+        scored, ai_work = _score_rows(Path(db_path), judge, rows, SLICE)
+        if scored:
+            with write_connection(db_path) as con:
+                mark_current_classifier(con, judge.name, judge.version)
+        log.info("%s; %d articles of run %s", judge.stats.line(), scored, run_id)
+        return {"scored": scored, "ai_work": ai_work, **judge.stats.as_dict()}
+    except Exception as exc:  # noqa: BLE001 - by design: the judge never fails a run
+        log.warning("llm judge skipped after run %s: %s", run_id,
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return None
+
+
 def summary_line(s: dict) -> str:
-    state = ("it is now current" if s["current"] else
-             f"{s['unscored']} stored articles not scored by it yet (reclassify without "
-             "--since/--until to switch)")
+    rest = (f"; {s['unscored']} stored articles show their offline verdict (not scored by it: "
+            "reclassify --classifier llm without --since/--until)" if s["unscored"] else "")
     return (f"reclassify ({s['seconds']}s): scored {s['scored']} articles with {s['classifier']} "
-            f"{s['version']} ({s['ai_work']} AI×work); {state}")
+            f"{s['version']} ({s['ai_work']} AI×work){rest}")

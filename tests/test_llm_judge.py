@@ -335,3 +335,45 @@ def test_reclassify_with_the_judge(monkeypatch, tmp_path):
     assert set(rows.values()) == {"llm"}
     assert bank_row == (False, [], judge0.version)
     assert get_classifier().classify([bank])[0].is_ai_work  # it was AI×work offline
+
+
+def test_after_ingest_judges_the_run_only_when_configured(monkeypatch, tmp_path):
+    import duckdb
+
+    from flows.llm_reclassify import after_ingest_judge
+    from tests.test_labels import STORIES, _article
+    from warehouse.db import write_connection
+    from warehouse.load import load_batch
+
+    _clean_env(monkeypatch, tmp_path)
+    db = tmp_path / "w.duckdb"
+    arts = [_article(*s) for s in STORIES]
+    items = [TextItem(a.article_id, a.title, a.summary, a.text) for a in arts]
+    with write_connection(db) as con:
+        load_batch(con, "run-1", arts, get_classifier().classify(items))
+
+    def classifiers_shown():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return dict(con.execute("SELECT article_id, classifier FROM stories").fetchall())
+        finally:
+            con.close()
+
+    offline = classifiers_shown()
+    assert after_ingest_judge(db, tmp_path / "feeds.toml", "run-1") is None  # not configured
+    assert classifiers_shown() == offline
+    # a dead endpoint: the run still ends, the offline verdicts stay, the failure is counted
+    monkeypatch.setenv("WORKWATCH_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("WORKWATCH_LLM_MODEL", "m")
+    (tmp_path / "feeds.toml").write_text("[classifier.llm]\nretries = 0\ntimeout_s = 2\n")
+    judged = after_ingest_judge(db, tmp_path / "feeds.toml", "run-1")
+    assert judged["fallbacks"] == {"error": 1} and judged["scored"] == 3
+    with LLMServer() as server:
+        server.answers[request_text(items[0], 1500)] = {"ai": True, "work": True,
+                                                        "ai_work": False, "topics": []}
+        monkeypatch.setenv("WORKWATCH_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("WORKWATCH_LLM_MODEL", "m2")
+        judged = after_ingest_judge(db, tmp_path / "feeds.toml", "run-1")
+        assert (judged["scored"], judged["sent"], judged["judged"]) == (3, 1, 1)
+        assert after_ingest_judge(db, tmp_path / "feeds.toml", "other-run")["scored"] == 0
+    assert set(classifiers_shown().values()) == {"llm"}
