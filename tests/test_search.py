@@ -262,3 +262,22 @@ def test_reprocessed_texts_are_re_indexed_in_their_transaction(db):
         assert missing(con) == 0
         assert matching_ids(con, "zebra") == {STORIES[4].article_id}
         assert matching_ids(con, "flour") == set()
+
+
+def test_new_postings_are_sorted_into_segments(tmp_path, monkeypatch):
+    import warehouse.search as search_module
+
+    monkeypatch.setattr(search_module, "TAIL_POSTINGS", 10)
+    path = tmp_path / "seg.duckdb"
+    with write_connection(path) as con:
+        for i, a in enumerate(STORIES):
+            load_batch(con, f"r{i}", [a], [verdict(a)])
+        state = con.execute("SELECT sorted_through, segments FROM search_state").fetchone()
+        last = con.execute("SELECT max(doc_id) FROM search_docs").fetchone()[0]
+        assert state[1] >= 2 and state[0] <= last
+        postings = con.execute("SELECT count(*) FROM search_postings").fetchone()[0]
+        search_module.optimize(con)
+        assert con.execute("SELECT count(*) FROM search_postings").fetchone()[0] == postings
+        assert con.execute("SELECT sorted_through, segments FROM search_state").fetchone() == (last, 0)
+        assert [h.article_id for h in search(con, '"writers guild" strike')] == \
+            [STORIES[0].article_id, STORIES[1].article_id]

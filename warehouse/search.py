@@ -81,6 +81,7 @@ def index_articles(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str]) -
         con.execute(insert_postings)
     finally:
         con.execute(drop)
+    compact_tail(con)
 
 
 def missing_count(con: duckdb.DuckDBPyConnection, quick: bool = False) -> int:
@@ -135,17 +136,50 @@ def reindex(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def optimize(con: duckdb.DuckDBPyConnection) -> None:
-    """Rewrite the postings sorted by term (new batches append unsorted until the next one)."""
+    """Rewrite all postings sorted by term (4.8 s for 4.0M postings, 159k replay articles)."""
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("CREATE TEMP TABLE search_sorted AS SELECT * FROM search_postings ORDER BY term, doc_id")
         con.execute("DELETE FROM search_postings")
         con.execute("INSERT INTO search_postings SELECT * FROM search_sorted")
         con.execute("DROP TABLE search_sorted")
+        con.execute("UPDATE search_state SET sorted_through = "
+                    "(SELECT coalesce(max(doc_id), 0) FROM search_docs), segments = 0, sorted_at = ?",
+                    [utcnow()])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+# Sort the newest postings into a segment of their own once they are this many: ~0.6 s of
+# sorting every ~20k replay-sized articles (~3% of their load time), and a search then reads
+# one or two row groups per segment for a term instead of every row group of the unsorted tail.
+TAIL_POSTINGS = 1_000_000
+
+
+def compact_tail(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+    """In the caller's transaction: sort the postings loaded since the last sort into a new
+    segment when they are many (estimated from search_docs' lengths: no postings scan)."""
+    mark = con.execute("SELECT sorted_through FROM search_state").fetchone()
+    if mark is None:
+        return False
+    tail = con.execute("SELECT coalesce(sum(title_len + body_len), 0), max(doc_id) FROM search_docs "
+                       "WHERE doc_id > ?", [mark[0]]).fetchone()
+    if tail[1] is None or (tail[0] < TAIL_POSTINGS and not force):
+        return False
+    con.execute("CREATE TEMP TABLE search_tail AS SELECT * FROM search_postings "
+                "WHERE doc_id > $mark AND doc_id <= $last ORDER BY term, doc_id",
+                {"mark": mark[0], "last": tail[1]})
+    try:
+        con.execute("DELETE FROM search_postings WHERE doc_id > $mark AND doc_id <= $last",
+                    {"mark": mark[0], "last": tail[1]})
+        con.execute("INSERT INTO search_postings SELECT * FROM search_tail")
+    finally:
+        con.execute("DROP TABLE search_tail")
+    con.execute("UPDATE search_state SET sorted_through = ?, segments = segments + 1, sorted_at = ?",
+                [tail[1], utcnow()])
+    return True
 
 
 # ------------------------------------------------------------------ matching
