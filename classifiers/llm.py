@@ -103,6 +103,7 @@ class JudgeStats:
     requests: int = 0  # HTTP requests, retries included
     judged: int = 0  # items whose verdict is the model's
     fallbacks: dict[str, int] = field(default_factory=dict)  # reason -> items
+    cache_errors: int = 0  # cache reads/writes that failed (a locked warehouse, say)
 
     def fallback(self, reason: str, n: int = 1) -> None:
         self.fallbacks[reason] = self.fallbacks.get(reason, 0) + n
@@ -110,13 +111,15 @@ class JudgeStats:
     def as_dict(self) -> dict:
         return {"items": self.items, "candidates": self.candidates, "cache_hits": self.cache_hits,
                 "sent": self.sent, "requests": self.requests, "judged": self.judged,
-                "fallbacks": dict(sorted(self.fallbacks.items()))}
+                "fallbacks": dict(sorted(self.fallbacks.items())),
+                **({"cache_errors": self.cache_errors} if self.cache_errors else {})}
 
     def line(self) -> str:
         fb = ", ".join(f"{n} {r.replace('_', ' ')}" for r, n in sorted(self.fallbacks.items()))
         return (f"llm judge: {self.candidates} candidates of {self.items} items; "
                 f"{self.cache_hits} from cache, {self.sent} sent ({self.requests} requests); "
-                f"{self.judged} model verdicts" + (f"; offline verdict kept: {fb}" if fb else ""))
+                f"{self.judged} model verdicts" + (f"; offline verdict kept: {fb}" if fb else "")
+                + (f"; {self.cache_errors} cache errors" if self.cache_errors else ""))
 
 
 class AnswerCache(Protocol):
@@ -490,7 +493,7 @@ class LLMJudge:
         try:
             cached = self.cache.get(sorted(set(keys.values())))
         except Exception:  # a locked or unreadable warehouse: ask the model instead
-            stats.fallback("cache_unavailable", 0)
+            stats.cache_errors += 1
             cached = {}
         answers: dict[tuple[str, str, str], dict] = {}
         misses: dict[tuple[str, str, str], str] = {}
@@ -508,8 +511,8 @@ class LLMJudge:
             if fresh:
                 try:
                     self.cache.put(sorted(fresh.items()))
-                except Exception:
-                    stats.fallback("cache_not_written", 0)
+                except Exception:  # the answers still count for this run
+                    stats.cache_errors += 1
         for i in todo:
             k = keys[i]
             if k in failed:

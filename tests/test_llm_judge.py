@@ -272,7 +272,7 @@ def test_correct_judge_reproduces_the_labels(monkeypatch, tmp_path):
     rows = load_labels(dev)
     judge0 = LLMJudge(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m"))
     candidates = {it.id for it in (it for it, _ in rows) if judge0.is_candidate(it)}
-    answers = {request_text(it, 1500): {"ai": g["ai_work"], "work": g["ai_work"],
+    answers = {request_text(it, 1500): {"ai": g["ai"], "work": g["work"],
                                         "ai_work": g["ai_work"], "topics": sorted(g["topics"])}
                for it, g in rows}
     with LLMServer(answers) as server:
@@ -377,3 +377,18 @@ def test_after_ingest_judges_the_run_only_when_configured(monkeypatch, tmp_path)
         assert (judged["scored"], judged["sent"], judged["judged"]) == (3, 1, 1)
         assert after_ingest_judge(db, tmp_path / "feeds.toml", "other-run")["scored"] == 0
     assert set(classifiers_shown().values()) == {"llm"}
+
+
+def test_a_broken_cache_costs_requests_not_the_run():
+    class Broken:
+        def get(self, keys):
+            raise OSError("locked")
+
+        def put(self, rows):
+            raise OSError("locked")
+
+    with LLMServer() as server:
+        server.answers[request_text(JOBS, 1500)] = POSITIVE
+        judge = LLMJudge(settings(server), cache=Broken())
+        assert judge.classify([JOBS])[0].evidence[0].signal == "llm"
+    assert judge.stats.cache_errors == 2 and "2 cache errors" in judge.stats.line()
