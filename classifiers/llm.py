@@ -328,8 +328,12 @@ class ChatClient:
         headers = {"Content-Type": "application/json"}
         if settings.api_key:
             headers["Authorization"] = f"Bearer {settings.api_key}"
+        # A hosted API may sit behind the environment's proxy; a server on this machine never.
+        host = (httpx.URL(self.url).host or "").strip("[]")
+        local = host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
         self._http = httpx.Client(timeout=httpx.Timeout(settings.timeout_s), headers=headers,
-                                  transport=transport, follow_redirects=False, trust_env=False)
+                                  transport=transport, follow_redirects=False,
+                                  trust_env=not local)
         self._sleep = sleep
         self._lock = threading.Lock()
         self.json_mode = True  # ask for response_format json until the server refuses it
