@@ -195,6 +195,8 @@ def test_dashboard_correct_this_writes_one_label(dashboard_db):
     assert any("dana: not AI×work — robots without AI framing" in t for t in texts), texts
     s = _story(dashboard_db, aid)
     assert (s["is_ai_work"], s["is_labelled"], s["labelled_by"]) == (False, True, "dana")
+    listed = at.dataframe[0].value.set_index("article_id")
+    assert listed.loc[aid, "labelled_by"] == "dana"  # the story list says who labelled what
 
 
 def test_dashboard_served_beyond_this_machine_stays_read_only(dashboard_db):

@@ -1,7 +1,7 @@
 -- The story browser: stories matching the filters, newest first, with the number of matches.
 -- $outlets and $topics are lists (NULL: any); $needle is a lower-cased text to find in the
 -- title, summary or text (NULL: any); $ai_work_only keeps AI×work stories only.
-SELECT article_id, story_at, outlet, title, topics, url, is_ai_work,
+SELECT article_id, story_at, outlet, title, topics, url, is_ai_work, labelled_by,
        count(*) OVER () AS matches
 FROM stories
 WHERE ($ai_work_only = FALSE OR is_ai_work)

@@ -78,11 +78,12 @@ st.caption(f"{matches} {'story matches' if matches == 1 else 'stories match'}{sh
 if not found.empty:
     table = found.assign(url=safety.safe_urls(found["url"]))
     st.dataframe(table, hide_index=True,
-                 column_order=["story_at", "outlet", "title", "topics", "url"],
+                 column_order=["story_at", "outlet", "title", "topics", "labelled_by", "url"],
                  column_config={
                      "story_at": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
                      "outlet": "Outlet", "title": "Title",
                      "topics": st.column_config.ListColumn("Topics"),
+                     "labelled_by": "Labelled by",  # an analyst's correction (issue 17)
                      "url": st.column_config.LinkColumn("Original")})
 
     labels = {row.article_id: safety.one_line(
