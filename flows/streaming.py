@@ -20,7 +20,7 @@ and picks the item up. Nothing is marked as seen that was not loaded.
   stops taking work: feeds not yet answered and pages not yet fetched are deferred, what is
   fetched is extracted and committed; at the deadline itself whatever extraction is still
   running is abandoned (its pages deferred) and the batches are loaded as they are.
-- SIGINT/SIGTERM during the run: the same as reaching the deadline, with a few seconds of
+- SIGINT/SIGTERM during the run: the same as reaching the deadline, with 10 s of
   grace; a second signal abandons the extraction at once. The run is recorded
   `interrupted`; the flow returns normally with `interrupted` set in its summary.
 
@@ -49,7 +49,7 @@ from warehouse.db import read_connection
 from warehouse.skips import skipped_ids
 
 BATCHES_IN_FLIGHT = 3  # fetched-but-not-loaded results are capped at this many batches
-SIGNAL_GRACE_S = 5.0  # after SIGINT/SIGTERM: time to extract and commit what is fetched
+SIGNAL_GRACE_S = 10.0  # after SIGINT/SIGTERM: time to extract and commit what is fetched
 TICK_S = 0.1  # how often the clock and the batch timer look
 
 DEFERRED = "deferred"  # article_errors.kind of a deferred item

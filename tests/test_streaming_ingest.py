@@ -253,5 +253,10 @@ def test_sigterm_to_workwatch_ingest_commits_and_exits_143_without_a_traceback(t
     text = err.read_text()
     assert proc.returncode == 143, text
     assert "Traceback" not in text and "TerminationSignal" not in text, text
-    assert {good.page_url(s) for s in GOOD} <= urls(db)
     assert rows(db, "SELECT status FROM runs") == [("interrupted",)]
+    # each good page is stored or, if a loaded machine could not extract it within the
+    # grace period, deferred to the next run: never lost
+    deferred = {r[0] for r in rows(db, "SELECT url FROM article_errors WHERE kind = 'deferred' "
+                                       "AND reason = 'interrupted'")}
+    assert {good.page_url(s) for s in GOOD} <= urls(db) | deferred
+    assert held.page_url("late") in deferred
