@@ -22,8 +22,9 @@ after 429, 5xx, timeouts and connection errors. Any failure keeps the offline ve
 is counted in ``stats``; nothing here raises out of ``classify``.
 
 Every item the judge returns carries classifier ``llm`` and version
-``llm:<model>:<prompt hash>`` (the prompt hash covers the instructions and the request
-template), so the warehouse can tell its verdicts apart.
+``llm:<model>:<prompt hash>+<offline version>`` (the prompt hash covers the instructions and
+the request template; the offline stage's version because it decides the other items), so
+the warehouse can tell its verdicts apart.
 """
 
 from __future__ import annotations
@@ -457,8 +458,11 @@ class LLMJudge:
         self.settings = settings
         self.instructions = load_instructions(settings)
         self.prompt_version = prompt_hash(self.instructions)
-        self.version = f"llm:{settings.model}:{self.prompt_version}"
         self.offline = offline if offline is not None else get_classifier()
+        # The offline stage decides every non-candidate and every fallback, so its version is
+        # part of ours: a retrained model makes a new judge version, which reclassify (from
+        # the cache, no requests) then makes current. The cache key has the prompt only.
+        self.version = f"llm:{settings.model}:{self.prompt_version}+{self.offline.version}"
         from classifiers.rules import RuleClassifier
 
         self.rules = getattr(self.offline, "rules", None) or (

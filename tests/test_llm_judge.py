@@ -55,7 +55,7 @@ def test_protocol_json_answer_and_quotes_as_evidence():
         assert server.authorization[0] == "Bearer sk-test"
     c = out[0]
     assert (c.classifier, c.is_ai_work, c.topics) == ("llm", True, ("displacement", "skills"))
-    assert c.version == f"llm:test-model:{judge.prompt_version}"
+    assert c.version == f"llm:test-model:{judge.prompt_version}+{get_classifier().version}"
     assert c.evidence and all(e.signal == "llm" for e in c.evidence)
     for e in c.evidence:
         assert getattr(JOBS, e.field)[e.start:e.end] == e.term
@@ -392,3 +392,19 @@ def test_a_broken_cache_costs_requests_not_the_run():
         judge = LLMJudge(settings(server), cache=Broken())
         assert judge.classify([JOBS])[0].evidence[0].signal == "llm"
     assert judge.stats.cache_errors == 2 and "2 cache errors" in judge.stats.line()
+
+
+def test_a_new_offline_model_is_a_new_judge_version_served_from_the_cache(tmp_path):
+    from warehouse.llm_cache import WarehouseCache
+
+    db = tmp_path / "w.duckdb"
+    with LLMServer() as server:
+        server.answers[request_text(JOBS, 1500)] = POSITIVE
+        first = LLMJudge(settings(server), cache=WarehouseCache(db))
+        first.classify([JOBS])
+        other = LLMJudge(settings(server), cache=WarehouseCache(db),
+                         offline=get_classifier("rules"))
+        c = other.classify([JOBS])[0]
+        assert len(server.requests) == 1 and other.stats.cache_hits == 1
+    assert other.version != first.version and other.prompt_version == first.prompt_version
+    assert c.version.endswith("+" + get_classifier("rules").version) and c.is_ai_work
