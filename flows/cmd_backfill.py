@@ -39,6 +39,10 @@ def backfill(
     dask: Optional[str] = typer.Option(
         None, "--dask", envvar="WORKWATCH_DASK_ADDRESS",
         help="Extract and classify on a Dask cluster: tcp://host:8786, or 'local'."),
+    classifier: Optional[str] = typer.Option(
+        None, "--classifier", help="llm: afterwards the LLM judge decides the run's candidates "
+                                   "(the default when [classifier.llm] or WORKWATCH_LLM_BASE_URL "
+                                   "is set); reclassify: re-score with it."),
 ):
     """Backfill a date range from sitemaps, feed archives or a URL list; or redo stored ones.
 
@@ -58,6 +62,11 @@ def backfill(
         workwatch backfill --source reprocess --since 2025-01-01 --until 2025-01-31
     """
     chosen = source or ("urls" if urls else "sitemap")
+    if classifier and chosen == "reclassify":
+        require_warehouse(db)
+        _reclassify_with(classifier, since, until, force, db, feeds, json_out)
+        return
+    judge_after = _judge_after_backfill(classifier, feeds)
     if urls and chosen != "urls":
         raise UsageError(f"--urls goes with --source urls, not {chosen}")
     if urls and not urls.is_file():
@@ -71,7 +80,38 @@ def backfill(
         until=parse_day(until, "--until"), outlet=outlet, urls_file=str(urls) if urls else None,
         feeds_path=feeds, db_path=db, batch_size=batch_size, workers=workers, force=force,
         dask=dask)
+    if judge_after and summary.get("run_id") and chosen != "reclassify":
+        from flows.llm_reclassify import after_ingest_judge
+        from warehouse.db import ingest_lock
+
+        with ingest_lock(Path(db)):
+            judged = after_ingest_judge(db, feeds, summary["run_id"])  # never raises
+        if judged is not None:
+            summary["llm"] = judged
+            if not json_out:
+                err.print(f"llm judge: {judged['candidates']} candidates of {judged['scored']} "
+                          f"new articles; {judged['cache_hits']} from cache, {judged['sent']} "
+                          f"sent; {judged['judged']} model verdicts", markup=False,
+                          highlight=False)
     report(summary, json_out)
+
+
+def _judge_after_backfill(classifier: str | None, feeds: str) -> bool:
+    """Whether the LLM judge decides the backfill's candidates afterwards (issue 17): asked
+    for with --classifier llm (an error when not configured), else when configured."""
+    from classifiers.base import DEFAULT
+    from flows.llm_setup import LLM, llm_settings
+
+    if classifier not in (None, LLM, DEFAULT):
+        raise UsageError(f"--classifier takes {LLM} (or {DEFAULT}, the default)")
+    if classifier == DEFAULT:
+        return False
+    enabled = llm_settings(feeds).enabled
+    if classifier == LLM and not enabled:
+        from classifiers.llm import LLMError, not_configured
+
+        raise LLMError(not_configured())
+    return enabled
 
 
 @app.command(epilog=EXIT_CODES_HELP)

@@ -408,3 +408,30 @@ def test_a_new_offline_model_is_a_new_judge_version_served_from_the_cache(tmp_pa
         assert len(server.requests) == 1 and other.stats.cache_hits == 1
     assert other.version != first.version and other.prompt_version == first.prompt_version
     assert c.version.endswith("+" + get_classifier("rules").version) and c.is_ai_work
+
+
+def test_backfill_classifier_option(monkeypatch, tmp_path):
+    from tests.test_labels import STORIES, _article
+    from warehouse.db import write_connection
+    from warehouse.load import load_batch
+
+    _clean_env(monkeypatch, tmp_path)
+    db = tmp_path / "w.duckdb"
+    arts = [_article(*s) for s in STORIES]
+    with write_connection(db) as con:
+        load_batch(con, "run-1", arts, get_classifier().classify(
+            [TextItem(a.article_id, a.title, a.summary, a.text) for a in arts]))
+    urls = tmp_path / "u.txt"
+    urls.write_text("https://example.org/a\n")
+    # checked before any flow starts: one line, no Prefect
+    r = _run(["backfill", "--urls", str(urls), "--classifier", "llm", "--db", str(db)], {})
+    assert r.exit_code == 1 and "not configured" in r.output and "Traceback" not in r.output
+    r = _run(["backfill", "--urls", str(urls), "--classifier", "gpt", "--db", str(db)], {})
+    assert r.exit_code == 2
+    with LLMServer() as server:
+        env = {"WORKWATCH_LLM_BASE_URL": server.base_url, "WORKWATCH_LLM_MODEL": "m"}
+        r = _run(["backfill", "--source", "reclassify", "--classifier", "llm", "--db", str(db),
+                  "--json"], env)
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout.splitlines()[0])["scored"] == 3
+        assert len(server.requests) == 1
