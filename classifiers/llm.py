@@ -470,6 +470,10 @@ class LLMJudge:
         self.cache: AnswerCache = cache if cache is not None else MemoryCache()
         self.client = ChatClient(settings, self.instructions, transport=transport, sleep=sleep)
         self.stats = JudgeStats()
+        # Items of the last classify() whose request failed for now (budget, time, HTTP
+        # errors): their offline verdict is provisional; a warehouse run leaves them unscored
+        # for this version so that the next run asks again.
+        self.unsettled: set[str] = set()
 
     def reset(self) -> None:
         """A new run: counters and budget start again."""
@@ -491,6 +495,7 @@ class LLMJudge:
             candidate = [self.is_candidate(it) for it in batch]
         stats = self.stats
         stats.items += len(batch)
+        self.unsettled = set()
         out = [replace(c, classifier=self.name, version=self.version) for c in offline]
         todo = [i for i, c in enumerate(candidate) if c]
         stats.candidates += len(todo)
@@ -525,6 +530,7 @@ class LLMJudge:
             k = keys[i]
             if k in failed:
                 stats.fallback(failed[k])
+                self.unsettled.add(out[i].item_id)
                 continue
             ans = answer_from_cache(answers[k])
             if ans is None:

@@ -61,7 +61,10 @@ def _score_rows(db_path: Path, judge, rows, slice_size: int) -> tuple[int, int]:
         with write_connection(db_path) as con:
             texts = _read_slice(con, rows.slice(start, slice_size), 10_000_000).to_pylist()
         items = [TextItem(r["article_id"], r["title"], r["summary"], r["text"]) for r in texts]
-        table = classification_columns(judge.classify(items))
+        # Items whose request failed for now (budget, time, HTTP) keep no row of this version:
+        # the next run, or a reclassify, asks again (they show their offline verdict meanwhile).
+        verdicts = [c for c in judge.classify(items) if c.item_id not in judge.unsettled]
+        table = classification_columns(verdicts)
         with write_connection(db_path) as con:
             _upsert(con, [table])
         scored += table.num_rows

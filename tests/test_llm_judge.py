@@ -367,15 +367,15 @@ def test_after_ingest_judges_the_run_only_when_configured(monkeypatch, tmp_path)
     monkeypatch.setenv("WORKWATCH_LLM_MODEL", "m")
     (tmp_path / "feeds.toml").write_text("[classifier.llm]\nretries = 0\ntimeout_s = 2\n")
     judged = after_ingest_judge(db, tmp_path / "feeds.toml", "run-1")
-    assert judged["fallbacks"] == {"error": 1} and judged["scored"] == 3
+    # the failed candidate keeps no row of the judge's version: the next run asks again
+    assert judged["fallbacks"] == {"error": 1} and judged["scored"] == 2
     with LLMServer() as server:
         server.answers[request_text(items[0], 1500)] = {"ai": True, "work": True,
                                                         "ai_work": False, "topics": []}
         monkeypatch.setenv("WORKWATCH_LLM_BASE_URL", server.base_url)
-        monkeypatch.setenv("WORKWATCH_LLM_MODEL", "m2")
         judged = after_ingest_judge(db, tmp_path / "feeds.toml", "run-1")
-        assert (judged["scored"], judged["sent"], judged["judged"]) == (3, 1, 1)
-        assert after_ingest_judge(db, tmp_path / "feeds.toml", "other-run")["scored"] == 0
+        assert (judged["scored"], judged["sent"], judged["judged"]) == (1, 1, 1)
+        assert after_ingest_judge(db, tmp_path / "feeds.toml", "run-1")["scored"] == 0
     assert set(classifiers_shown().values()) == {"llm"}
 
 
