@@ -255,11 +255,14 @@ def parse_answer(content: str) -> Answer | None:
     return None
 
 
-def answer_from_cache(doc: dict) -> Answer | None:
-    if doc.get("invalid"):
+def answer_from_cache(doc: object) -> Answer | None:
+    """A stored answer (None for a stored non-answer, or a row that is not one of ours)."""
+    if not isinstance(doc, dict) or doc.get("invalid") or "ai_work" not in doc:
         return None
-    return Answer(bool(doc["ai"]), bool(doc["work"]), bool(doc["ai_work"]),
-                  tuple(doc.get("topics") or ()), tuple(doc.get("quotes") or ()))
+    topics = [t for t in doc.get("topics") or () if t in TOPICS]
+    quotes = [q for q in doc.get("quotes") or () if isinstance(q, str)]
+    return Answer(bool(doc.get("ai")), bool(doc.get("work")), bool(doc["ai_work"]),
+                  tuple(topics), tuple(quotes))
 
 
 # ---------------------------------------------------------------- quotes
