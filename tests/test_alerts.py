@@ -166,3 +166,15 @@ def test_spikes_find_the_writers_strike_week_only(replay_2023):
     assert [f[0] for f in flagged] == ["2023-05-01"], flagged
     titles = " ".join(t for _, t, _ in flagged[0][3]).lower()
     assert "writer" in titles or "strike" in titles or "wga" in titles
+
+
+def test_without_watches_nothing_is_written(tmp_path):
+    from flows.alerts import run_alerts
+    from warehouse.db import write_connection
+
+    db = tmp_path / "n.duckdb"
+    with write_connection(db):
+        pass
+    before = db.stat().st_mtime_ns
+    assert run_alerts(db, tmp_path / "feeds.toml", "r1") == {"hits": 0, "queued": 0, "sent": 0, "failed": 0}
+    assert db.stat().st_mtime_ns == before
