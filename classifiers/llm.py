@@ -55,6 +55,9 @@ MIN_QUOTE_CHARS = 8  # "AI" or "jobs" alone proves nothing; measured answers quo
 MAX_QUOTES = 3
 MAX_QUOTE_CHARS = 400
 LEDE_CHARS = 600
+# After this many items in a row failed for good (every retry spent), the server is taken to
+# be down for the run: a dead endpoint otherwise costs budget x retries x backoff seconds.
+MAX_FAILURES_IN_A_ROW = 5
 
 
 class LLMError(WorkwatchError):
@@ -344,6 +347,7 @@ class ChatClient:
         self.requests = 0
         self.broken: str | None = None  # a 401/403/404: no point sending more this run
         self.deadline: float | None = None  # time.monotonic() after which nothing is sent
+        self.failures_in_row = 0
 
     def close(self) -> None:
         self._http.close()
@@ -382,12 +386,20 @@ class ChatClient:
         say how many requests were made for it)."""
         made = [0]
         try:
-            return self._complete(text, made)
+            content = self._complete(text, made)
         except LLMRequestError as exc:
             exc.attempts = made[0]
+            if made[0] and exc.reason in ("error", "timeout", "rate_limited"):
+                with self._lock:
+                    self.failures_in_row += 1
+                    if self.failures_in_row >= MAX_FAILURES_IN_A_ROW and not self.broken:
+                        self.broken = f"{self.failures_in_row} items in a row failed ({exc})"
             raise
         except BudgetExhausted:
             raise BudgetExhausted(made[0]) from None
+        with self._lock:
+            self.failures_in_row = 0
+        return content
 
     def _complete(self, text: str, made: list[int]) -> str:
         attempt = 0
@@ -484,6 +496,7 @@ class LLMJudge:
         self.client.requests = 0
         self.client.broken = None
         self.client.deadline = None
+        self.client.failures_in_row = 0
 
     # -- public API ---------------------------------------------------------------------
 

@@ -435,3 +435,12 @@ def test_backfill_classifier_option(monkeypatch, tmp_path):
         assert r.exit_code == 0, r.output
         assert json.loads(r.stdout.splitlines()[0])["scored"] == 3
         assert len(server.requests) == 1
+
+
+def test_a_dead_server_is_given_up_for_the_run():
+    items = [replace(JOBS, id=f"j{i}", title=f"{JOBS.title} (part {i})") for i in range(12)]
+    judge = LLMJudge(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m", retries=1,
+                                 backoff_base_s=0.01, concurrency=1))
+    judge.classify(items)
+    assert judge.stats.requests == 5 * 2  # five items, two attempts each; then no more
+    assert judge.stats.fallbacks == {"error": 12} and judge.stats.sent == 5
