@@ -339,6 +339,9 @@ def ingest_lock(db_path: str | Path) -> Iterator[None]:
     belongs to another process) is taken over with a one-line note on stderr."""
     busy = lambda pid: _lock_busy(db_path, pid)  # noqa: E731
     with _process_lock(Path(str(db_path) + ".lock"), "ingest lock", db_path, busy):
+        path = Path(db_path)
+        if _is_current(path, snapshot_path(path)):  # the first refresh is due in SNAPSHOT_EVERY_S
+            _last_refresh[str(path.resolve())] = time.monotonic()
         try:
             yield
         finally:
