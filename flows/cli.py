@@ -501,7 +501,7 @@ def classify(
     shown = "stdout" if is_stdio(output) else output
     err.print(f"classified {count} items -> {shown}", markup=False, highlight=False)
     if judge_line(clf):
-        err.print(judge_line(clf), markup=False, highlight=False)
+        err.print(judge_line(clf), markup=False, highlight=False, emoji=False)
 
 
 @app.command(name="eval")
@@ -551,9 +551,9 @@ def eval_(
         if json_out:
             out.file.write(json.dumps(report, default=str) + "\n")
         else:
-            out.print(format_report(report), markup=False, highlight=False)
+            out.print(format_report(report), markup=False, highlight=False, emoji=False)
         if judge_line(clf):
-            err.print(judge_line(clf), markup=False, highlight=False)
+            err.print(judge_line(clf), markup=False, highlight=False, emoji=False)
         return
     if not labels:
         raise UsageError("give a labels file (or several with --folds K), or --warehouse")
@@ -574,13 +574,13 @@ def eval_(
             text = format_report(report)
             if judge_line(clf):
                 report["llm"] = clf.stats.as_dict()
-                err.print(judge_line(clf), markup=False, highlight=False)
+                err.print(judge_line(clf), markup=False, highlight=False, emoji=False)
     except ValueError as exc:
         raise WorkwatchError(str(exc)) from None
     if json_out:
         out.file.write(json.dumps(report, default=str) + "\n")
     else:
-        out.print(text, markup=False, highlight=False)
+        out.print(text, markup=False, highlight=False, emoji=False)
 
 
 def _load_command_modules() -> None:

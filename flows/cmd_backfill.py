@@ -173,8 +173,8 @@ def _reclassify_with(name: str, since, until, all_: bool, db: str, feeds: str,
     if json_out:
         out.file.write(json.dumps(s, default=str) + "\n")
     else:
-        out.print(judge_summary(s), markup=False, highlight=False)
-        err.print(judge_line(judge), markup=False, highlight=False)
+        out.print(judge_summary(s), markup=False, highlight=False, emoji=False)
+        err.print(judge_line(judge), markup=False, highlight=False, emoji=False)
 
 
 def check_urls(path: Path) -> None:
