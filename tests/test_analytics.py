@@ -247,7 +247,10 @@ def test_trend_filters(warehouse):
     assert [r["ai_work_stories"] for r in got] == [0, 1, 0, 0]
     got = query_json(db, "trend", "--interval", "week", "--since", "2024-01-08", "--until", "2024-01-10")
     assert [(r["period"], r["ai_work_stories"], r["all_stories"]) for r in got] == [("2024-01-08", 1, 2)]
-    assert query_json(db, "trend", "--outlet", "O'Reilly; DROP TABLE articles") == []  # bound, not pasted
+    hostile = invoke("query", "trend", "--db", db, "--format", "json",
+                     "--outlet", "O'Reilly; DROP TABLE articles")
+    assert hostile.exit_code == 2 and "unknown outlet" in hostile.output  # checked, never pasted
+    assert rows(db, "SELECT count(*) > 0 FROM articles") == [(True,)]
 
 
 def test_topics_per_interval(warehouse):
