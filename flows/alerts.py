@@ -162,6 +162,32 @@ def queue_spike_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_
     return queued
 
 
+DIGEST_EVERY = timedelta(hours=20)  # a daily schedule that drifts a little still sends one a day
+
+
+def queue_daily_digest(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_id: str | None,
+                       now: datetime | None = None) -> int:
+    """The last day's digest (Markdown) to [alerts] notify and the digest-mode watches'
+    destinations, at most once per DIGEST_EVERY; digest-mode hits are marked notified."""
+    from flows.digest import build_digest, render
+
+    urls = list(config.alerts.notify) + [u for w in config.watches if w.mode == "digest"
+                                         for u in w.notify]
+    if not urls:
+        return 0
+    now = now or utcnow()
+    recent = con.execute("SELECT count(*) FROM alert_deliveries WHERE kind = 'digest' "
+                         "AND subject = 'daily' AND created_at >= ?", [now - DIGEST_EVERY]).fetchone()[0]
+    if recent:
+        return 0
+    text = render(build_digest(con, now - timedelta(days=1), now), "markdown")
+    queued = queue(con, "digest", "daily", f"workwatch digest {now:%Y-%m-%d}", text, urls, run_id)
+    con.execute("UPDATE watch_hits SET notified_at = ? WHERE notified_at IS NULL "
+                "AND watch IN (SELECT unnest(?))",
+                [now, [w.name for w in config.watches if w.mode == "digest"]])
+    return queued
+
+
 # ------------------------------------------------------------------ sending
 
 
@@ -244,6 +270,7 @@ def run_alerts(db_path: str | Path, feeds_path: str | Path, run_id: str,
             queued = queue_watch_alerts(con, config, run_id)
             queued += queue_outage_alerts(con, config, run_id)
             queued += queue_spike_alerts(con, config, run_id)
+            queued += queue_daily_digest(con, config, run_id)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

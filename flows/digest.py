@@ -75,9 +75,10 @@ def _watch_hits(con, since, until):
         "SELECT h.watch, a.outlet, a.title, a.url, f.topics FROM watch_hits h "
         "JOIN articles a ON a.article_id = h.article_id "
         "LEFT JOIN story_facts f ON f.article_id = h.article_id "
-        "WHERE coalesce(a.published_at, a.first_seen_at) >= ? "
-        "AND coalesce(a.published_at, a.first_seen_at) < ? ORDER BY h.watch, a.published_at",
-        [since, until]).fetchall()
+        "WHERE (coalesce(a.published_at, a.first_seen_at) >= ? "
+        "       AND coalesce(a.published_at, a.first_seen_at) < ?) "
+        "   OR (h.matched_at >= ? AND h.matched_at < ?) ORDER BY h.watch, a.published_at",
+        [since, until, since, until]).fetchall()
     grouped: dict[str, list[Story]] = {}
     for watch, outlet, title, url, topics in rows:
         grouped.setdefault(watch, []).append(Story(outlet or "", title or "", url, tuple(topics or ())))

@@ -178,3 +178,18 @@ def test_without_watches_nothing_is_written(tmp_path):
     before = db.stat().st_mtime_ns
     assert run_alerts(db, tmp_path / "feeds.toml", "r1") == {"hits": 0, "queued": 0, "sent": 0, "failed": 0}
     assert db.stat().st_mtime_ns == before
+
+
+def test_a_digest_watch_gets_one_daily_digest(sample_feeds, tmp_path):
+    db = tmp_path / "w.duckdb"
+    with Receiver() as rx:
+        (sample_feeds.parent / "watches.toml").write_text(
+            WATCH.format(url=rx.url) + 'mode = "digest"\n', encoding="utf-8")
+        ingest(sample_feeds, db)
+        expected = expected_stories(db)
+        assert len(rx.messages) == 1 and rx.messages[0]["title"].startswith("workwatch digest ")
+        body = rx.messages[0]["message"]
+        assert "ai-unions: " in body and all(url in body for url in expected)
+        assert rows(db, "SELECT count(*) FROM watch_hits WHERE notified_at IS NULL") == [(0,)]
+        ingest(sample_feeds, db)
+        assert len(rx.messages) == 1  # one a day
