@@ -112,6 +112,8 @@ def _ingest(site: BenchSite, workdir: Path, options: BenchOptions,
         note("   Prefect's first start (empty Prefect home: database created)")
         cold = _child(dict(args, probe_only=True), env, workdir)
         result["prefect_cold_startup_s"] = cold["prefect_startup_s"]
+    if not options.prefect_api_url:  # the child's flow boots one: 8-45 s of silence otherwise
+        note("   starting Prefect… (a temporary local server for the measured run; up to 180 s)")
     result.update(_child(args, env, workdir))
     return result
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Sequence
+from typing import AsyncIterator, Callable, Sequence
 from urllib.parse import urlsplit
 
 from extractors.errors import FetchError, FetchTimeoutError
@@ -21,7 +21,8 @@ async def fetch_page(fetcher: Fetcher, item: FeedItem, trusted_host: str | None)
 
 
 async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
-                            feed_hosts: dict[str, str], size: int
+                            feed_hosts: dict[str, str], size: int,
+                            on_page: Callable[[], None] | None = None
                             ) -> AsyncIterator[tuple[list[Page], list[dict]]]:
     """Fetch many pages at once (the fetcher's per-host gates keep it polite) and hand them on
     in chunks of `size` pages as they arrive, with the errors met so far, so that extraction
@@ -29,7 +30,8 @@ async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
     never an exception.
 
     feed_hosts maps a feed name to its "host:port" (addresses.trusted_origin of the feed URL):
-    a link may be non-public only there.
+    a link may be non-public only there. on_page, when given, is called as each page is done
+    (fetched or failed): a progress display advances page by page, not chunk by chunk.
     """
     tasks = [asyncio.ensure_future(fetch_page_or_error(fetcher, item, feed_hosts))
              for item in items]
@@ -38,6 +40,8 @@ async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
     try:
         for next_done in asyncio.as_completed(tasks):
             result = await next_done
+            if on_page is not None:
+                on_page()
             if isinstance(result, Page):
                 pages.append(result)
             else:

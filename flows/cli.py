@@ -54,6 +54,41 @@ app = typer.Typer(
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
+
+def package_version() -> str:
+    """workwatch's installed version (the package metadata: pyproject.toml's version)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("workwatch")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed: pip install -e .)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"workwatch {package_version()}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _top_level(
+    version: bool = typer.Option(False, "--version", "-V", is_eager=True, callback=_print_version,
+                                 help="Print workwatch's version and exit."),
+) -> None:
+    pass
+
+
+@app.command()
+def version() -> None:
+    """Print workwatch's version (the same as `workwatch --version` and `-V`).
+
+    Example:
+
+        workwatch version
+    """
+    _print_version(True)
+
 DB_OPTION = typer.Option("data/workwatch.duckdb", "--db", envvar="WORKWATCH_DB",
                          help="Warehouse file (DuckDB).")
 FEEDS_OPTION = typer.Option("feeds.toml", "--feeds", envvar="WORKWATCH_FEEDS",
@@ -387,7 +422,7 @@ def show_demo_tables(db_path: Path) -> None:
               markup=False, highlight=False)
 
 
-# ---------------------------------------------------------------- sql and feeds
+# ---------------------------------------------------------------- sql
 
 
 @app.command()
@@ -426,26 +461,11 @@ def sql(
         return
     columns, rows = run_readonly(db, query)
     emit_rows(columns, rows, fmt, output, db=db)
+    if not rows and output is None:  # on stderr: a pipe gets only the (empty) result
+        err.print("0 rows", markup=False, highlight=False)
 
 
-@app.command()
-@handle_errors
-def feeds(db: str = DB_OPTION, feeds: str = FEEDS_OPTION, fmt: str = FORMAT_OPTION):
-    """Feed health: last success, failures, error score and next check of every feed.
-
-    Example:
-
-        workwatch feeds --format csv
-    """
-    from extractors.config import load_config
-    from warehouse.query import feed_health
-
-    check_format(fmt)
-    config = load_config(feeds)
-    if not _default_db_missing(db):  # before the first ingest the feeds are "never checked"
-        require_warehouse(db)
-    columns, rows = feed_health(db, config.feeds)
-    render(columns, rows, fmt, out, title=f"{len(rows)} feeds")
+# `workwatch feeds` (feed health, and add/test/import/export) is a group: flows/cmd_feeds.py
 
 
 # ---------------------------------------------------------------- classifier

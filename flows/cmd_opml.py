@@ -1,9 +1,7 @@
-"""`workwatch feeds-import FILE.opml` and `workwatch feeds-export --output F.opml` (issue 20).
+"""`workwatch feeds import FILE.opml` and `workwatch feeds export --output F.opml` (issue 20).
 
-Named with a dash for now: `workwatch feeds` is a single command in flows/cli.py (feed
-health), and making it a group (`feeds import`) means reworking that command, which another
-change (feeds add/test) is doing; these can move under the group then (extractors/opml.py
-holds the logic)."""
+They live in the `feeds` group (flows/cmd_feeds.py); the first names, `feeds-import` and
+`feeds-export`, keep working as hidden aliases (extractors/opml.py holds the logic)."""
 
 from __future__ import annotations
 
@@ -12,9 +10,11 @@ from pathlib import Path
 import typer
 
 from flows.cli import FEEDS_OPTION, app, err, handle_errors, out
+from flows.cmd_feeds import feeds_app
 
 
-@app.command("feeds-import")
+@feeds_app.command("import")
+@app.command("feeds-import", hidden=True)
 @handle_errors
 def feeds_import(
     file: Path = typer.Argument(..., help="An OPML subscription list (e.g. a feed reader's export)."),
@@ -26,9 +26,9 @@ def feeds_import(
 
     Examples:
 
-        workwatch feeds-import subscriptions.opml
+        workwatch feeds import subscriptions.opml
 
-        workwatch feeds-import reader-export.opml --feeds ~/workwatch/feeds.toml --dry-run
+        workwatch feeds import reader-export.opml --feeds ~/workwatch/feeds.toml --dry-run
     """
     from extractors.opml import import_opml
 
@@ -45,7 +45,8 @@ def feeds_import(
               markup=False, highlight=False)
 
 
-@app.command("feeds-export")
+@feeds_app.command("export")
+@app.command("feeds-export", hidden=True)
 @handle_errors
 def feeds_export(
     output: Path = typer.Option(..., "--output", "-o", help="OPML file to write (- is stdout)."),
@@ -55,9 +56,9 @@ def feeds_export(
 
     Examples:
 
-        workwatch feeds-export --output feeds.opml
+        workwatch feeds export --output feeds.opml
 
-        workwatch feeds-export -o - | less
+        workwatch feeds export -o - | less
     """
     from extractors.opml import export_opml
     from flows.outfiles import is_stdio, open_output

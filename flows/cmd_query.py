@@ -91,12 +91,17 @@ def check_filters(db: str, params) -> None:
                          f"choose one of {', '.join(TOPICS)}")
     if params.outlet is None:
         return
-    outlets = known_outlets(db)
-    if params.outlet in outlets:
+    outlets = known_outlets(db)  # (name, domain)
+    wanted = params.outlet.strip()
+    domain_wanted = wanted.lower().removeprefix("www.")
+    if any(wanted == name or domain_wanted == domain for name, domain in outlets):
         return
-    shown = ", ".join(outlets[:30]) + (f" … ({len(outlets) - 30} more)" if len(outlets) > 30 else "")
-    raise UsageError(f"unknown outlet {params.outlet!r}{_did_you_mean(params.outlet, outlets)}; "
-                     f"the warehouse has {shown or 'no outlets yet'}")
+    choices = sorted({name for name, _ in outlets} | {d for _, d in outlets if d}, key=str.lower)
+    listed = [f"{name} ({domain})" if domain and domain != name.lower() else name
+              for name, domain in outlets]
+    shown = ", ".join(listed[:30]) + (f" … ({len(listed) - 30} more)" if len(listed) > 30 else "")
+    raise UsageError(f"unknown outlet {params.outlet!r}{_did_you_mean(params.outlet, choices)}; "
+                     f"the warehouse has {shown or 'no outlets yet'} (give a name or a domain)")
 
 
 def _did_you_mean(value: str, choices) -> str:
@@ -108,14 +113,25 @@ def _did_you_mean(value: str, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def known_outlets(db: str) -> list[str]:
-    """Outlets of the warehouse's feeds and stored articles, sorted."""
+def known_outlets(db: str) -> list[tuple[str, str | None]]:
+    """(name, domain) of the outlets of the warehouse's feeds and stored articles, by name.
+    The domain is the host of most of the outlet's article URLs without www. (view `outlets`,
+    migration 040): ingest stores "The Guardian", a replay "theguardian.com"; both are one
+    outlet with the domain theguardian.com, and `--outlet` takes either."""
+    import duckdb
+
+    from warehouse.analytics import ensure_schema
     from warehouse.db import read_connection
 
+    ensure_schema(db)
     with read_connection(db) as con:
-        rows = con.execute("SELECT outlet FROM feeds WHERE outlet IS NOT NULL UNION "
-                           "SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL").fetchall()
-    return sorted({r[0] for r in rows}, key=str.lower)
+        try:
+            rows = con.execute("SELECT name, domain FROM outlets").fetchall()
+        except duckdb.CatalogException:  # a read-only warehouse an older workwatch made
+            rows = con.execute("SELECT outlet, NULL FROM feeds WHERE outlet IS NOT NULL UNION "
+                               "SELECT DISTINCT outlet, NULL FROM articles "
+                               "WHERE outlet IS NOT NULL").fetchall()
+    return sorted({(r[0], r[1]) for r in rows}, key=lambda r: r[0].lower())
 
 
 def emit_named(db: str, name: str, params, fmt: str, output: Path | None) -> None:
@@ -129,6 +145,51 @@ def emit_named(db: str, name: str, params, fmt: str, output: Path | None) -> Non
         return
     result = run_named(db, name, params)
     emit_rows(result.columns, result.rows, fmt, output, title=name, db=db)
+    if name == "rising":
+        note = rising_note(db, params, bool(result.rows))
+        if note:
+            err.print(note, markup=False, highlight=False)
+        elif not result.rows and output is None:
+            err.print("0 rows", markup=False, highlight=False)
+    elif not result.rows and output is None:
+        err.print("0 rows", markup=False, highlight=False)
+
+
+def rising_note(db: str, params, has_rows: bool) -> str | None:
+    """What `rising` compared, when it matters (issue 18: an empty table said nothing): an
+    empty answer says why; an answer against an empty previous period (before the data
+    starts) says that every count in it is new."""
+    from warehouse.analytics import bind, get_query
+    from warehouse.db import read_connection
+
+    values = {k: v for k, v in bind(get_query("rising"), params).items()
+              if k in ("since", "until", "interval")}
+    with read_connection(db) as con:
+        row = con.execute(
+            "WITH b AS (SELECT coalesce($until, date_trunc('day', max(story_at)) + INTERVAL 1 DAY) AS cur_end, "
+            "coalesce($since, cur_end - CAST('1 ' || $interval AS INTERVAL)) AS cur_start, "
+            "cur_start - (cur_end - cur_start) AS prev_start FROM story_facts) "
+            "SELECT CAST(prev_start AS DATE), CAST(cur_start AS DATE), CAST(cur_end AS DATE), "
+            "(SELECT count(*) FROM story_facts WHERE is_ai_work AND story_at >= prev_start "
+            " AND story_at < cur_start), "
+            "(SELECT count(*) FROM story_facts WHERE is_ai_work AND story_at >= cur_start "
+            " AND story_at < cur_end) FROM b", values).fetchone()
+    if row is None or row[1] is None:
+        return None if has_rows else "0 rows: the warehouse has no stories yet"
+    prev_start, cur_start, cur_end, previous, current = row
+    scope = " (all outlets and topics)" if params.outlet or params.topic else ""
+    if not current:
+        return None if has_rows else (f"0 rows: no AI×work stories in the current period "
+                                      f"({cur_start} to {cur_end}){scope}")
+    if not previous:
+        start = "0 rows" if not has_rows else "note"
+        return (f"{start}: no AI×work stories in the previous period ({prev_start} to "
+                f"{cur_start}){scope} to compare the current one ({cur_start} to {cur_end}) "
+                "with, so every count is new; give an earlier --since or a longer --interval")
+    if has_rows:
+        return None
+    return (f"0 rows: nothing grew from the previous period ({prev_start} to {cur_start}, "
+            f"{previous} stories) to the current one ({cur_start} to {cur_end}, {current} stories)")
 
 
 @contextlib.contextmanager

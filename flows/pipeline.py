@@ -57,6 +57,8 @@ class Runtime:
     # When set (a Dask cluster through Prefect's task runner), extraction chunks go there
     # instead of the local process pool: chunk -> (articles, classifications, errors).
     remote_extract: Callable[[list[Page]], Awaitable[tuple]] | None = None
+    # items shown done on the "articles" progress bar by process_batch (page by page)
+    progress_shown: int = 0
 
     def trust_feeds(self, feeds: Sequence[Feed]) -> None:
         self.feed_hosts.update({f.name: trusted_origin(f.url) for f in feeds})
@@ -243,7 +245,15 @@ async def process_batch(rt: Runtime, items: Sequence[FeedItem],
     when it returns None (a backfill settles dates and keeps only its date range)."""
     errors: list[dict] = []
     extracting: list[asyncio.Task] = []
-    chunks = fetch_page_chunks(rt.fetcher, items, rt.feed_hosts, chunk_size(rt))
+    shown = [0]  # the progress bar advances as each page is fetched (a backfill's bar sat
+                 # at 0/28 while the batch's pages were fetched, then jumped to 28/28)
+
+    def page_done() -> None:
+        shown[0] += 1
+        rt.progress_shown += 1
+        reporter().advance("articles")
+
+    chunks = fetch_page_chunks(rt.fetcher, items, rt.feed_hosts, chunk_size(rt), page_done)
     try:
         async with contextlib.aclosing(chunks):  # on an error, stop the page fetches at once
             async for pages, fetch_errors in chunks:
@@ -270,7 +280,8 @@ async def process_batch(rt: Runtime, items: Sequence[FeedItem],
         classifications = [c for c in classifications if c.item_id in kept]
     async with rt.write_lock:
         new = await asyncio.to_thread(_load, rt, articles, classifications, errors)
-    reporter().advance("articles", len(items))
+    rt.progress_shown += len(items) - shown[0]
+    reporter().advance("articles", len(items) - shown[0])
     ai_work = sum(1 for c in classifications if c.is_ai_work)
     return BatchResult(len(items), new, ai_work, tuple(errors), dropped)
 

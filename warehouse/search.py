@@ -277,9 +277,9 @@ def search(con: duckdb.DuckDBPyConnection, query: str, filters: SearchFilters = 
     if filters.until:
         where.append("d.story_at < $until")
         params["until"] = datetime.combine(filters.until + timedelta(days=1), datetime.min.time())
-    if filters.outlet:
-        where.append("d.outlet = $outlet")
-        params["outlet"] = filters.outlet
+    if filters.outlet:  # a name or a domain: every stored name of that outlet (issue 18)
+        where.append("d.outlet IN (SELECT unnest($outlets))")
+        params["outlets"] = _outlet_names(con, filters.outlet)
     if filters.topic:
         where.append("d.article_id IN (SELECT article_id FROM story_facts "
                      "WHERE list_contains(topics, $topic))")
@@ -403,3 +403,12 @@ def search_db(db_path, query: str, filters: SearchFilters = SearchFilters(),
         ensure_index(db_path)
     with read_connection(db_path) as con:
         return search(lock_down(con), query, filters)
+
+
+def _outlet_names(con: duckdb.DuckDBPyConnection, outlet: str) -> list[str]:
+    """The stored names of the outlet that `outlet` names by name or domain (migration 040)."""
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM outlet_names($o)", {"o": outlet}).fetchall()]
+    except duckdb.CatalogException:  # a warehouse before migration 040
+        names = []
+    return names or [outlet]

@@ -5,7 +5,7 @@ WITH counted AS (
     FROM story_facts
     WHERE ($since IS NULL OR story_at >= $since)
       AND ($until IS NULL OR story_at < $until)
-      AND ($outlet IS NULL OR outlet = $outlet)
+      AND ($outlet IS NULL OR outlet IN (SELECT name FROM outlet_names($outlet)))
       AND ($count = 'articles' OR is_first_in_outlet)
     GROUP BY outlet, day
 ), bounds AS (
@@ -19,7 +19,7 @@ WITH counted AS (
 ), outlets AS (
     SELECT DISTINCT outlet FROM counted
     UNION
-    SELECT DISTINCT outlet FROM feeds WHERE enabled AND ($outlet IS NULL OR outlet = $outlet)
+    SELECT DISTINCT outlet FROM feeds WHERE enabled AND ($outlet IS NULL OR outlet IN (SELECT name FROM outlet_names($outlet)))
 )
 SELECT o.outlet, d.day, coalesce(c.stories, 0) AS stories, c.stories IS NULL AS gap
 FROM outlets o

@@ -6,5 +6,5 @@ FROM feeds f
 LEFT JOIN (SELECT feed, count(*) AS articles,
                   max(coalesce(published_at, first_seen_at)) AS last_article_at
            FROM articles GROUP BY feed) a ON a.feed = f.name
-WHERE ($outlet IS NULL OR f.outlet = $outlet)
+WHERE ($outlet IS NULL OR f.outlet IN (SELECT name FROM outlet_names($outlet)))
 ORDER BY f.error_score DESC, f.consecutive_failures DESC, f.name;

@@ -11,7 +11,7 @@ SELECT outlet,
 FROM story_facts
 WHERE ($since IS NULL OR story_at >= $since)
   AND ($until IS NULL OR story_at < $until)
-  AND ($outlet IS NULL OR outlet = $outlet)
+  AND ($outlet IS NULL OR outlet IN (SELECT name FROM outlet_names($outlet)))
   AND ($count = 'articles' OR is_first_in_outlet)
 GROUP BY outlet
 ORDER BY ai_work_stories DESC, stories DESC, outlet;

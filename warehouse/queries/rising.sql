@@ -11,7 +11,7 @@ WITH bounds AS (
     FROM story_facts f, bounds b
     WHERE f.is_ai_work
       AND f.story_at >= b.prev_start AND f.story_at < b.cur_end
-      AND ($outlet IS NULL OR f.outlet = $outlet)
+      AND ($outlet IS NULL OR f.outlet IN (SELECT name FROM outlet_names($outlet)))
       AND ($topic IS NULL OR list_contains(f.topics, $topic))
       AND ($count = 'articles' OR CASE WHEN $outlet IS NULL THEN f.is_first ELSE f.is_first_in_outlet END)
 ), hits AS (

@@ -7,7 +7,7 @@ WITH counted AS (
           WHERE is_ai_work
             AND ($since IS NULL OR story_at >= $since)
             AND ($until IS NULL OR story_at < $until)
-            AND ($outlet IS NULL OR outlet = $outlet)
+            AND ($outlet IS NULL OR outlet IN (SELECT name FROM outlet_names($outlet)))
             AND ($count = 'articles'
                  OR CASE WHEN $outlet IS NULL THEN is_first ELSE is_first_in_outlet END))
     WHERE $topic IS NULL OR topic = $topic

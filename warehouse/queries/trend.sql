@@ -9,7 +9,7 @@ WITH counted AS (
     FROM story_facts
     WHERE ($since IS NULL OR story_at >= $since)
       AND ($until IS NULL OR story_at < $until)
-      AND ($outlet IS NULL OR outlet = $outlet)
+      AND ($outlet IS NULL OR outlet IN (SELECT name FROM outlet_names($outlet)))
       AND ($count = 'articles' OR CASE WHEN $outlet IS NULL THEN is_first ELSE is_first_in_outlet END)
     GROUP BY period
 ), periods AS (
