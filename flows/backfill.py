@@ -335,7 +335,7 @@ async def run_unit(job: Job, key: str, unit: Unit) -> None:
                                job.rt.fetcher.settings.hard_failure_retry_days)
     t.already_stored += len(unit.items) - len(items)
     results = []
-    show_progress(t, len(items))
+    show_progress(t, len(items), job.rt.progress_shown)
     for batch in pipeline.batches(items, job.request.batch_size):
         result = await job.process(job.rt, unit.key, batch, job.settle(unit))
         results.append(result)
@@ -357,12 +357,13 @@ async def in_warehouse(rt: Runtime, fn: Callable, *args):
         return await asyncio.to_thread(fn, *args)
 
 
-def show_progress(t: Tally, more: int) -> None:
-    """One "articles" bar for the whole backfill: its total grows as units are selected."""
+def show_progress(t: Tally, more: int, shown: int) -> None:
+    """One "articles" bar for the whole backfill: its total grows as units are selected; it
+    advances page by page (`shown`: items shown done so far, pipeline.process_batch)."""
     if more:
         t.queued += more
         reporter().start("articles", t.queued)
-        reporter().advance("articles", t.fetched)
+        reporter().advance("articles", shown)
 
 
 def new_items_only(db_path: Path, items: Sequence[FeedItem],
