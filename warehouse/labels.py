@@ -17,7 +17,6 @@ from pathlib import Path
 
 from classifiers.base import TOPICS
 from extractors.errors import WorkwatchError
-from extractors.types import TextItem
 from warehouse.db import read_connection, utcnow, write_connection
 
 
@@ -139,14 +138,3 @@ def export_labels(db_path: str | Path, output: str | Path) -> int:
     tmp.replace(out)
     return len(records)
 
-
-def labelled_items(db_path: str | Path) -> list[tuple[TextItem, dict]]:
-    """(item, gold) pairs of the stored labels, as classifiers.evaluate.load_labels gives."""
-    rows = []
-    for rec in current_labels(db_path):
-        item = TextItem(rec["id"], rec["title"], rec["summary"], rec["text"])
-        aw = bool(rec["ai_work"])
-        rows.append((item, {"ai_work": aw, "ai": True if aw else None,
-                            "work": True if aw else None,
-                            "topics": frozenset(rec["topics"]) if aw else frozenset()}))
-    return rows
