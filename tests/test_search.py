@@ -281,3 +281,27 @@ def test_new_postings_are_sorted_into_segments(tmp_path, monkeypatch):
         assert con.execute("SELECT sorted_through, segments FROM search_state").fetchone() == (last, 0)
         assert [h.article_id for h in search(con, '"writers guild" strike')] == \
             [STORIES[0].article_id, STORIES[1].article_id]
+
+
+def test_dashboard_story_browser_ranks_with_the_search_syntax(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests import dashboard_fixture as fx
+
+    db = fx.build_warehouse(tmp_path / "d.duckdb")
+    monkeypatch.setenv("WORKWATCH_DB", str(db))
+    main = sys.modules["__main__"]
+    try:
+        at = AppTest.from_file(str(ROOT / "dashboards" / "app.py"), default_timeout=60).run()
+        at.switch_page("views/stories.py").run()
+        at.toggle(key="browse_ai_work_only").set_value(False)
+        at.toggle(key="browse_ranked").set_value(True)
+        at.text_input(key="browse_search").set_value('"harbour budget" OR title:harbour').run()
+        assert not at.exception, [e.value for e in at.exception]
+        table = at.dataframe[0].value
+        assert table["title"].iloc[0] == "City council approves harbour budget"
+        assert "snippet" in table  # (the fixture's body does not say it: the title matched)
+        at.text_input(key="browse_search").set_value("(harbour").run()
+        assert "missing )" in at.warning[0].value
+    finally:
+        sys.modules["__main__"] = main

@@ -70,7 +70,18 @@ ai_work_only = st.toggle("Only AI×work stories", value=True, key="browse_ai_wor
 
 wanted = data.StoryFilter(since=ctx.period.since, until=ctx.period.until, outlets=tuple(outlets),
                           topics=tuple(topics), search=search, ai_work_only=ai_work_only)
-found = ui.load("find_stories", ctx.db, wanted)
+ranked = st.toggle("Rank by relevance (search syntax: \"a phrase\", OR, NOT, title:, outlet:)",
+                   value=False, key="browse_ranked")
+if ranked and search.strip():  # issue 20: ranked search (dashboards/search_box.py)
+    from dashboards import search_box
+
+    found, problem = search_box.ranked_stories(
+        str(ctx.db), data.warehouse_stamp(ctx.db), search, ctx.period.since, ctx.period.until,
+        tuple(outlets), tuple(topics), ai_work_only)
+    if problem:
+        st.warning(problem)
+else:
+    found = ui.load("find_stories", ctx.db, wanted)
 matches = int(found["matches"].iloc[0]) if not found.empty else 0
 shown = f" (the newest {len(found)} shown)" if matches > len(found) else ""
 st.caption(f"{matches} {'story matches' if matches == 1 else 'stories match'}{shown}.")
@@ -78,7 +89,8 @@ st.caption(f"{matches} {'story matches' if matches == 1 else 'stories match'}{sh
 if not found.empty:
     table = found.assign(url=safety.safe_urls(found["url"]))
     st.dataframe(table, hide_index=True,
-                 column_order=["story_at", "outlet", "title", "topics", "labelled_by", "url"],
+                 column_order=["story_at", "outlet", "title", "topics", "labelled_by", "url"]
+                 + (["snippet"] if "snippet" in table else []),  # ranked search (issue 20)
                  column_config={
                      "story_at": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
                      "outlet": "Outlet", "title": "Title",
