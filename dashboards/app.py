@@ -32,9 +32,16 @@ def main() -> None:
     if not info.facts_fresh:
         st.info("The warehouse's story_facts table lags behind its articles; the figures are "
                 "computed on the fly. `workwatch query trend` refreshes it.")
-    pages = [st.Page(VIEWS / file, title=title, url_path=path, default=i == 0)
-             for i, (file, title, path) in enumerate(PAGES)]
-    st.navigation(pages).run()
+    st.navigation(pages()).run()
+
+
+def pages() -> list:
+    """The pages, the first served at "/". Streamlit gives the default page no URL of its
+    own, so /overview answered "Page not found" (issue 18): a hidden page serves it there."""
+    found = [st.Page(VIEWS / file, title=title, url_path=path) for file, title, path in PAGES[1:]]
+    file, title, path = PAGES[0]
+    return [st.Page(VIEWS / file, title=title, url_path=f"{path}-home", default=True), *found,
+            st.Page(VIEWS / file, title=title, url_path=path, visibility="hidden")]
 
 
 # Streamlit runs this file as __main__; a multiprocessing child that re-imports its parent's

@@ -147,10 +147,18 @@ def trend_chart(trend: pd.DataFrame, gaps: pd.DataFrame, interval: str) -> alt.C
         y=alt.Y("ai_work_stories:Q", title="AI×work stories", axis=alt.Axis(tickMinStep=1)),
         y2=alt.datum(0),
         tooltip=[period_tooltip(interval),
-                 alt.Tooltip("ai_work_stories:Q", title="AI×work stories"),
-                 alt.Tooltip("all_stories:Q", title="All stories"),
+                 alt.Tooltip("ai_work_stories:Q", title="AI×work stories", format=","),
+                 alt.Tooltip("all_stories:Q", title="All stories", format=","),
                  alt.Tooltip("ai_work_pct:Q", title="Share (%)", format=".1f")])
     return _with_gaps(bars, gaps, interval, periods).properties(height=280)
+
+
+def share_format(data: pd.DataFrame) -> str:
+    """Axis labels with the decimals small shares need (0.3 %, not 0)."""
+    top = pd.to_numeric(data.get("ai_work_pct"), errors="coerce").max() if len(data) else None
+    if top is None or pd.isna(top) or top >= 10:
+        return ",.0f"
+    return ".1f" if top >= 1 else ".2f"
 
 
 def share_chart(trend: pd.DataFrame, gaps: pd.DataFrame, interval: str) -> alt.Chart | alt.LayerChart:
@@ -159,10 +167,13 @@ def share_chart(trend: pd.DataFrame, gaps: pd.DataFrame, interval: str) -> alt.C
     periods = all_periods(trend, gaps)
     line = alt.Chart(data).mark_line(point=True, color=AI_WORK_COLOUR).encode(
         x=period_x(interval, periods),
-        y=alt.Y("ai_work_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
+        # scaled to the data (from 0): a 0.3 % share on a fixed 0-100 % axis was a flat line
+        y=alt.Y("ai_work_pct:Q", title="Share (%)", scale=alt.Scale(zero=True, nice=True),
+                axis=alt.Axis(format=share_format(data))),
         tooltip=[period_tooltip(interval),
-                 alt.Tooltip("ai_work_pct:Q", title="Share (%)", format=".1f"),
-                 alt.Tooltip("all_stories:Q", title="All stories")])
+                 alt.Tooltip("ai_work_pct:Q", title="Share (%)", format=".2f"),
+                 alt.Tooltip("ai_work_stories:Q", title="AI×work stories", format=","),
+                 alt.Tooltip("all_stories:Q", title="All stories", format=",")])
     return _with_gaps(line, gaps, interval, periods).properties(height=220)
 
 
@@ -174,7 +185,7 @@ def topics_chart(topics: pd.DataFrame, interval: str, normalise: bool = False) -
     data = stacked(slots(topics[topics["stories"] > 0], interval), "period", "stories", normalise)
     title = "Share of topic mentions" if normalise else "AI×work stories (per topic)"
     tooltip = [period_tooltip(interval), alt.Tooltip("topic:N", title="Topic"),
-               alt.Tooltip("stories:Q", title="Stories")]
+               alt.Tooltip("stories:Q", title="Stories", format=",")]
     if normalise:
         tooltip.append(alt.Tooltip("share:Q", title="Share", format=".0%"))
     return alt.Chart(data).mark_rect(stroke="white", strokeWidth=1).encode(
@@ -192,8 +203,8 @@ def outlets_chart(outlets: pd.DataFrame) -> alt.Chart:
         y=alt.Y("outlet:N", title="Outlet", sort="-x"),
         x=alt.X("ai_work_stories:Q", title="AI×work stories", axis=alt.Axis(tickMinStep=1)),
         tooltip=[alt.Tooltip("outlet:N", title="Outlet"),
-                 alt.Tooltip("ai_work_stories:Q", title="AI×work stories"),
-                 alt.Tooltip("stories:Q", title="All stories"),
+                 alt.Tooltip("ai_work_stories:Q", title="AI×work stories", format=","),
+                 alt.Tooltip("stories:Q", title="All stories", format=","),
                  alt.Tooltip("ai_work_pct:Q", title="Share (%)", format=".1f")],
     ).properties(height=alt.Step(26))
 
@@ -208,7 +219,7 @@ def outlet_topics_chart(outlet_topics: pd.DataFrame) -> alt.Chart:
         x2="y0:Q",
         color=topic_colour(data),
         tooltip=[alt.Tooltip("outlet:N", title="Outlet"), alt.Tooltip("topic:N", title="Topic"),
-                 alt.Tooltip("stories:Q", title="Stories")],
+                 alt.Tooltip("stories:Q", title="Stories", format=",")],
     ).properties(height=alt.Step(26))
 
 

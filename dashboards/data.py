@@ -72,6 +72,25 @@ class WarehouseInfo:
     outlets: tuple[str, ...]
     last_run_at: datetime | None
     facts_fresh: bool
+    first_story_day: date | None = None
+    last_story_day: date | None = None
+
+
+CURRENT_WITHIN_DAYS = 14  # stories this recent: the data is current (a live ingest)
+RECENT_DAYS = 90          # what the dashboard opens on when the data is current
+
+
+def default_days(info: WarehouseInfo, today: date) -> tuple[date, date] | None:
+    """The period the dashboard opens on (issue 18): the span of the stories, not first
+    story to last fetch (a replay of 2023 plus today's fetches squeezed the year into the
+    left tenth); when the stories are current, the last 90 days of them."""
+    first = info.first_story_day or info.first_day
+    last = info.last_story_day or info.last_day
+    if first is None or last is None:
+        return None
+    if (today - last).days <= CURRENT_WITHIN_DAYS:
+        return max(first, last - timedelta(days=RECENT_DAYS - 1)), last
+    return first, last
 
 
 @dataclass(frozen=True)
@@ -196,7 +215,8 @@ def warehouse_info(db: str | Path) -> WarehouseInfo:
         first_day=_day(row["first_day"]), last_day=_day(row["last_day"]),
         articles=int(row["articles"]), outlets=tuple(row["outlets"] or ()),
         last_run_at=None if pd.isna(row["last_run_at"]) else row["last_run_at"],
-        facts_fresh=fresh)
+        facts_fresh=fresh, first_story_day=_day(row["first_story_day"]),
+        last_story_day=_day(row["last_story_day"]))
 
 
 def _day(value: Any) -> date | None:

@@ -85,7 +85,7 @@ def sidebar(db: Path, info: data.WarehouseInfo) -> data.Period:
     bar.divider()
     bar.caption("Warehouse")
     bar.text(str(db))
-    bar.text(f"{info.articles} articles")
+    bar.text(f"{info.articles:,} articles")
     if info.last_run_at is not None:
         bar.text(f"last run finished {pd.Timestamp(info.last_run_at):%Y-%m-%d %H:%M} UTC")
     if bar.button("Reload data"):
@@ -94,12 +94,13 @@ def sidebar(db: Path, info: data.WarehouseInfo) -> data.Period:
 
 
 def date_range(info: data.WarehouseInfo) -> tuple[date | None, date | None]:
-    """The days to show: all the data by default, and still all of it after an ingest adds
-    days, unless the reader picked a range of their own."""
-    if info.first_day is None or info.last_day is None:
+    """The days to show: the span of the stories by default (the last 90 days of them when
+    they are current: data.default_days), following new data after an ingest, unless the
+    reader picked a range of their own."""
+    everything = data.default_days(info, date.today())
+    if everything is None:
         st.sidebar.caption("No data yet.")
         return None, None
-    everything = (info.first_day, info.last_day)
     state = st.session_state
     if state.get(DATES_DEFAULT_KEY) != everything:
         if DATES_KEY not in state or tuple(state[DATES_KEY]) == state.get(DATES_DEFAULT_KEY):
@@ -121,5 +122,37 @@ def empty_notice(frame: pd.DataFrame, what: str) -> bool:
     return False
 
 
-def chart(draw: Callable[[], Any], alt_text: str) -> None:
+def chart(draw: Callable[[], Any], alt_text: str, frame: pd.DataFrame | None = None,
+          name: str | None = None, command: str | None = None) -> None:
+    """An Altair chart; with `frame`, its data to take away: a CSV download and, for a chart
+    of a named query, the `workwatch query` command that prints the same rows (issue 18)."""
     st.altair_chart(draw(), width="stretch", alt=alt_text)
+    if frame is None or name is None:
+        return
+    left, right = st.columns([1, 3])
+    left.download_button(f"Download CSV ({len(frame):,} rows)", frame.to_csv(index=False),
+                         file_name=f"workwatch-{name}.csv", mime="text/csv", key=f"csv-{name}",
+                         help="This chart's data, for a notebook or a spreadsheet.")
+    if command:
+        right.code(command, language="bash")
+
+
+def query_command(name: str, period: data.Period, **extra: Any) -> str:
+    """The CLI command that prints a chart's named query for this period as CSV."""
+    parts = ["workwatch query", name]
+    if period.since:
+        parts.append(f"--since {period.since:%Y-%m-%d}")
+    if period.until:
+        parts.append(f"--until {period.until:%Y-%m-%d}")
+    if name in ("trend", "topics"):
+        parts.append(f"--interval {period.interval}")
+    if period.count != "stories":
+        parts.append(f"--count {period.count}")
+    parts += [f"--{k} {v}" for k, v in extra.items() if v is not None]
+    db = str(context().db)
+    return " ".join(parts) + f" --format csv --db {db}"
+
+
+def number(value: int | float) -> str:
+    """A count with thousands separators (159,264)."""
+    return f"{value:,}"

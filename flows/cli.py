@@ -461,7 +461,7 @@ def sql(
         return
     columns, rows = run_readonly(db, query)
     emit_rows(columns, rows, fmt, output, db=db)
-    if not rows and output is None:  # on stderr: a pipe gets only the (empty) result
+    if not rows and output is None and fmt == "table":  # on stderr: a pipe gets the table only
         err.print("0 rows", markup=False, highlight=False)
 
 

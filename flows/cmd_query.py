@@ -145,13 +145,12 @@ def emit_named(db: str, name: str, params, fmt: str, output: Path | None) -> Non
         return
     result = run_named(db, name, params)
     emit_rows(result.columns, result.rows, fmt, output, title=name, db=db)
-    if name == "rising":
-        note = rising_note(db, params, bool(result.rows))
-        if note:
-            err.print(note, markup=False, highlight=False)
-        elif not result.rows and output is None:
-            err.print("0 rows", markup=False, highlight=False)
-    elif not result.rows and output is None:
+    if fmt != "table" or output is not None:  # csv/json/files: the data says it all
+        return
+    note = rising_note(db, params, bool(result.rows)) if name == "rising" else None
+    if note:
+        err.print(note, markup=False, highlight=False)
+    elif not result.rows:  # on stderr: a pipe gets only the (empty) table
         err.print("0 rows", markup=False, highlight=False)
 
 

@@ -99,6 +99,11 @@ def test_dashboard_in_chromium(chromium, dashboard, tmp_path):
             values = page.get_by_test_id("stMetricValue").all_inner_texts()
             assert [v.strip() for v in values] == [str(fx.STORIES), str(fx.AI_WORK), fx.SHARE, "2", "1"]
             page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+            assert page.get_by_text("Download CSV").count() >= 1  # each chart's data (issue 18)
+
+            page.goto(dashboard + "overview")  # the first page under its name (issue 18)
+            page.wait_for_function(f"document.querySelectorAll({CHART!r}).length >= 2", timeout=30_000)
+            assert page.get_by_text("Page not found").count() == 0
 
             page.goto(dashboard + "stories")
             shown = page.get_by_test_id("stText")  # st.text: what the story view writes

@@ -27,7 +27,8 @@ if not ui.empty_notice(monthly, "AI-attributed cuts or hires"):
                  "Bar chart of people in AI-attributed cuts and hires per month")
     with right:
         ui.chart(lambda: events_charts.monthly_chart(monthly, "events", "Events"),
-                 "Bar chart of AI-attributed cut and hire events per month")
+                 "Bar chart of AI-attributed cut and hire events per month", monthly,
+                 "events-monthly")
 
 actions = st.multiselect("Actions", events_charts.ACTIONS, key="events_actions")
 events = ui.load("events", ctx.db, ctx.period)

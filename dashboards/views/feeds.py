@@ -30,4 +30,5 @@ if not ui.empty_notice(health, "feeds"):
 
 st.subheader("Fetches per day")
 if not ui.empty_notice(days, "feed fetches"):
-    ui.chart(lambda: charts.feed_days_chart(days), "Grid of feeds by day: ok, error or no fetch")
+    ui.chart(lambda: charts.feed_days_chart(days), "Grid of feeds by day: ok, error or no fetch",
+             days, "feed-days")

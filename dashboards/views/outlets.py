@@ -15,13 +15,14 @@ if not ui.empty_notice(outlets, "stories"):
     left, right = st.columns(2)
     with left:
         st.subheader("AI×work stories per outlet")
-        ui.chart(lambda: charts.outlets_chart(outlets), "Bar chart of AI×work stories per outlet")
+        ui.chart(lambda: charts.outlets_chart(outlets), "Bar chart of AI×work stories per outlet",
+                 outlets, "outlets", ui.query_command("outlets", period))
     with right:
         st.subheader("Their topics")
         outlet_topics = ui.load("outlet_topics", ctx.db, period)
         if not ui.empty_notice(outlet_topics, "AI×work stories with topics"):
             ui.chart(lambda: charts.outlet_topics_chart(outlet_topics),
-                     "Stacked bar chart of topics per outlet")
+                     "Stacked bar chart of topics per outlet", outlet_topics, "outlet-topics")
     st.dataframe(outlets, hide_index=True, column_config={
         "outlet": "Outlet", "stories": "Stories", "ai_work_stories": "AI×work stories",
         "ai_work_pct": st.column_config.NumberColumn("AI×work share (%)", format="%.1f"),

@@ -23,8 +23,8 @@ if not health.empty:
     failing = int(((health["consecutive_failures"].fillna(0) > 0) & enabled).sum())
 
 cols = st.columns(5)
-cols[0].metric("Stories collected", all_stories)
-cols[1].metric("AI×work stories", ai_work)
+cols[0].metric("Stories collected", ui.number(all_stories))
+cols[1].metric("AI×work stories", ui.number(ai_work))
 cols[2].metric("AI×work share", share)
 cols[3].metric("Feeds with gaps", int(gaps["feed"].nunique()) if not gaps.empty else 0,
                help="Feeds that had a day with errors or without any fetch in this period.")
@@ -33,10 +33,11 @@ cols[4].metric("Feeds failing now", failing, help="Feeds whose last fetches fail
 if not ui.empty_notice(trend, "stories"):
     st.subheader(f"AI×work stories per {period.interval}")
     ui.chart(lambda: charts.trend_chart(trend, gaps, period.interval),
-             f"Bar chart of AI×work stories per {period.interval}")
+             f"Bar chart of AI×work stories per {period.interval}", trend, "trend",
+             ui.query_command("trend", period))
     st.subheader("Share of all stories collected")
     ui.chart(lambda: charts.share_chart(trend, gaps, period.interval),
-             f"Line chart of the AI×work share per {period.interval}")
+             f"Line chart of the AI×work share per {period.interval}")  # the trend's data
     if not gaps.empty:
         st.caption("Shaded periods: a feed had errors or no fetch on some day (listed below).")
 
