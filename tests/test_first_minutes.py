@@ -429,3 +429,67 @@ def _page_paths():
     import dashboards.app as dashboard_app
 
     st.text(json.dumps(sorted((p.url_path, p.visibility) for p in dashboard_app.pages())))
+
+
+# ---------------------------------------------------------------- progress as it happens
+
+
+def test_a_batch_advances_the_articles_bar_page_by_page(tmp_path):
+    """A backfill's bar sat at 0/28 while the batch's pages were fetched, then jumped to
+    28/28: process_batch now advances it as each page is done."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from extractors.http import Fetcher
+    from extractors.settings import FetchSettings
+    from extractors.types import FeedItem
+    from flows import pipeline
+    from flows.progress import set_reporter
+
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    page = f"<html><body><article><p>{ARTICLE_TEXT}</p></article></body></html>".encode()
+    routes = {f"/a{i}.html": (lambda r: (200, html, page)) for i in range(12)}
+    routes["/robots.txt"] = lambda r: (200, {"Content-Type": "text/plain"}, b"User-agent: *\n")
+    events: list[tuple[str, int]] = []
+
+    class Recorder:
+        def start(self, stage, total):
+            events.append(("start", total))
+
+        def advance(self, stage, amount=1):
+            events.append(("advance", amount))
+
+        def note(self, message):
+            pass
+
+    class Archive:
+        def write(self, pages):
+            events.append(("archived", len(pages)))
+            return pages
+
+    async def go(srv):
+        base = f"http://127.0.0.1:{srv.port}"
+        items = [FeedItem("f", "o", f"{base}/a{i}.html", f"{base}/a{i}.html", None, f"t{i}")
+                 for i in range(12)]
+        async with Fetcher(FetchSettings(per_host_delay_s=0.0, retries=0)) as fetcher:
+            rt = pipeline.Runtime(run_id="r", db_path=tmp_path / "w.duckdb", data_dir=tmp_path,
+                                  fetcher=fetcher, pool=ThreadPoolExecutor(2), archive=Archive(),
+                                  batch_size=100, workers=2)
+            rt.feed_hosts = {"f": f"127.0.0.1:{srv.port}"}
+            try:
+                return await pipeline.process_batch(rt, items), rt.progress_shown
+            finally:
+                rt.pool.shutdown()
+
+    set_reporter(Recorder())
+    try:
+        with RouteServer(routes) as srv:
+            result, shown = asyncio.run(go(srv))
+    finally:
+        set_reporter(None)
+    advances = [n for kind, n in events if kind == "advance"]
+    assert advances[:12] == [1] * 12 and sum(advances) == 12 == shown
+    # every page was counted before the chunk holding it went on to extraction
+    first_archived = next(i for i, e in enumerate(events) if e[0] == "archived")
+    assert sum(n for kind, n in events[:first_archived] if kind == "advance") >= events[first_archived][1]
+    assert result.attempted == 12 and result.new_articles == 12
