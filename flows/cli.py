@@ -78,17 +78,6 @@ def _top_level(
 ) -> None:
     pass
 
-
-@app.command()
-def version() -> None:
-    """Print workwatch's version (the same as `workwatch --version` and `-V`).
-
-    Example:
-
-        workwatch version
-    """
-    _print_version(True)
-
 DB_OPTION = typer.Option("data/workwatch.duckdb", "--db", envvar="WORKWATCH_DB",
                          help="Warehouse file (DuckDB).")
 FEEDS_OPTION = typer.Option("feeds.toml", "--feeds", envvar="WORKWATCH_FEEDS",
@@ -616,6 +605,17 @@ def _load_command_modules() -> None:
 
 
 _load_command_modules()
+
+
+@app.command()  # registered last: listed at the end of --help
+def version() -> None:
+    """Print workwatch's version (the same as `workwatch --version` and `-V`).
+
+    Example:
+
+        workwatch version
+    """
+    _print_version(True)
 
 
 def main() -> None:
