@@ -137,9 +137,15 @@ async def discover(url: str, settings: FetchSettings | None = None) -> FoundFeed
         raise DiscoveryError(f"{url!r} is not an http(s) URL")
     async with Fetcher(settings or FetchSettings()) as fetcher:
         resp = await _get(fetcher, url)
+        not_a_feed = None
         if _looks_like_feed(resp.body, resp.content_type):
-            return FoundFeed(url, feed_title_of(resp.body), None, _parse(url, resp), None)
+            try:
+                return FoundFeed(url, feed_title_of(resp.body), None, _parse(url, resp), None)
+            except DiscoveryError as exc:  # XHTML starts with <?xml too: look for links
+                not_a_feed = exc
         links, site_name = feed_links(resp.body, resp.final_url or url)
+        if not links and not_a_feed is not None:
+            raise not_a_feed
         if not links:
             raise DiscoveryError(
                 f"{url}: neither a feed nor a page that names one (no <link rel=\"alternate\" "

@@ -99,19 +99,23 @@ def feeds_add(
         if url_key(f.url) == url_key(found.url):
             from extractors.errors import WorkwatchError
 
-            raise WorkwatchError(f"{found.url} is already in {feeds} as {f.name!r}")
+            raise WorkwatchError(f"{f.url} is already in {feeds} as {f.name!r}")
     name = name or suggest_name(found, set(taken))
     outlet = (outlet or found.site_name or found.title or found.host).strip()
     block = feed_block(name, found.url, outlet, None if dry_run else added_note())
+    from extractors.urls import strip_credentials
+
+    shown = strip_credentials(found.url)  # a feed's password goes to feeds.toml, never the screen
     if found.via_page:
-        err.print(f"found the feed {found.url} on {found.via_page}", markup=False, highlight=False)
+        err.print(f"found the feed {shown} on {strip_credentials(found.via_page)}", markup=False,
+                  highlight=False)
     if dry_run:
         out.file.write(block)
         err.print(f"checked: {len(found.parsed.items)} items; nothing written (--dry-run)",
                   markup=False, highlight=False)
         return
     append_feed(feeds, block)
-    out.print(f"added {name}: {found.url} (outlet {outlet!r}; {len(found.parsed.items)} items "
+    out.print(f"added {name}: {shown} (outlet {outlet!r}; {len(found.parsed.items)} items "
               f"now) -> {feeds}", markup=False, highlight=False)
     err.print(f"next: workwatch feeds test {name}; workwatch ingest --feed {name}",
               markup=False, highlight=False)
