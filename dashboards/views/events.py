@@ -43,7 +43,7 @@ if not ui.empty_notice(events, "workforce events"):
                  column_config={
                      "event_date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
                      "company": "Company", "action": "Action",
-                     "headcount": st.column_config.NumberColumn("Headcount", format="%d"),
+                     "headcount": st.column_config.NumberColumn("Headcount", format="localized"),
                      "percent": st.column_config.NumberColumn("% of staff", format="%.1f"),
                      "occupation_or_unit": "Occupation / unit", "ai_attribution": "AI",
                      "country": "Country", "stories": "Stories", "outlets": "Outlets",

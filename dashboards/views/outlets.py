@@ -24,7 +24,9 @@ if not ui.empty_notice(outlets, "stories"):
             ui.chart(lambda: charts.outlet_topics_chart(outlet_topics),
                      "Stacked bar chart of topics per outlet", outlet_topics, "outlet-topics")
     st.dataframe(outlets, hide_index=True, column_config={
-        "outlet": "Outlet", "stories": "Stories", "ai_work_stories": "AI×work stories",
+        "outlet": "Outlet",
+        "stories": st.column_config.NumberColumn("Stories", format="localized"),  # 1,234
+        "ai_work_stories": st.column_config.NumberColumn("AI×work stories", format="localized"),
         "ai_work_pct": st.column_config.NumberColumn("AI×work share (%)", format="%.1f"),
         "first_story": st.column_config.DateColumn("First story", format="YYYY-MM-DD"),
         "last_story": st.column_config.DateColumn("Last story", format="YYYY-MM-DD")})

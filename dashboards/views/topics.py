@@ -21,4 +21,5 @@ if not ui.empty_notice(topics, "AI×work stories with topics"):
     st.subheader("Stories per topic in this period")
     st.caption("A story with two topics counts in both.")
     st.dataframe(totals, hide_index=True,
-                 column_config={"topic": "Topic", "stories": "AI×work stories"})
+                 column_config={"topic": "Topic", "stories": st.column_config.NumberColumn(
+                     "AI×work stories", format="localized")})
