@@ -305,3 +305,26 @@ def test_dashboard_story_browser_ranks_with_the_search_syntax(tmp_path, monkeypa
         assert "missing )" in at.warning[0].value
     finally:
         sys.modules["__main__"] = main
+
+
+def test_a_warehouse_with_the_first_index_layout_is_migrated(tmp_path):
+    """Migration 023: the first 020 layout (postings keyed by article id) is replaced."""
+    import duckdb
+
+    from warehouse.db import migrations
+
+    path = tmp_path / "old.duckdb"
+    with write_connection(path) as con:
+        load_batch(con, "r", STORIES, [verdict(a) for a in STORIES])
+        con.execute("DROP TABLE search_postings; DROP TABLE search_docs")
+        con.execute("CREATE TABLE search_postings (term VARCHAR, article_id VARCHAR, field UTINYINT, tf INTEGER)")
+        con.execute("CREATE TABLE search_docs (article_id VARCHAR PRIMARY KEY, title_len INTEGER, "
+                    "body_len INTEGER, text_hash VARCHAR, indexed_at TIMESTAMP)")
+        con.execute("DELETE FROM schema_migrations WHERE version = 23")
+    with write_connection(path) as con:  # migrates, then loads work again
+        more = [article(30, "IBM hiring pause widens", "IBM extends its hiring pause.", "x.example")]
+        load_batch(con, "r2", more, [verdict(a) for a in more])
+    from warehouse.search import search_db
+
+    assert [h.title for h in search_db(path, "title:ibm")][:2] == [
+        "IBM hiring pause widens", "IBM pauses hiring for roles AI could do"]
