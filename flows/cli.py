@@ -223,6 +223,12 @@ def ingest(
 
         workwatch ingest --dask tcp://10.0.0.5:8786
     """
+    if not feed:  # before Prefect starts (8-45 s): a feeds.toml fresh from `init` lists none
+        from extractors.config import load_config
+
+        if not load_config(feeds).enabled_feeds():
+            raise WorkwatchError(f"{feeds} has no enabled feed: add one with `workwatch feeds "
+                                 "add URL` (a feed, or a site's homepage)")
     if deadline is not None:  # checked before Prefect starts
         from extractors.settings import parse_duration
 

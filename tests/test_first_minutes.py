@@ -38,6 +38,15 @@ def test_version_three_ways(args):
     assert result.stdout.strip() == f"workwatch {version('workwatch')}"
 
 
+def test_version_of_the_installed_command():
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / "workwatch"
+    done = subprocess.run([str(exe), "-V"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"workwatch {version('workwatch')}\n", "")
+
+
 # ---------------------------------------------------------------- init
 
 
@@ -72,6 +81,12 @@ def test_init_writes_commented_files_that_load_and_never_overwrites(tmp_path):
     watches = parse_watches(_uncommented_example(watches_text, "[[watches]]"))
     assert [w.name for w in watches.watches] == ["hollywood-ai", "layoffs"]
     assert watches.alerts.outage_runs == 3
+
+    # ingest on the fresh file says what to do, at once (before Prefect starts)
+    empty = invoke("ingest", "--feeds", target / "feeds.toml", "--db", tmp_path / "w.duckdb")
+    assert empty.exit_code == 1 and "has no enabled feed: add one with `workwatch feeds add URL`" \
+        in empty.output
+    assert not (tmp_path / "w.duckdb").exists()
 
     (target / "feeds.toml").write_text("# mine\n")
     (target / "watches.toml").unlink()
