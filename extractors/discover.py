@@ -41,7 +41,7 @@ class DiscoveryError(WorkwatchError):
 class FoundFeed:
     url: str                 # the feed's URL (what feeds.toml gets)
     title: str | None        # the feed's own title
-    site_name: str | None    # the page's og:site_name / <title>, when found via a page
+    site_name: str | None    # the page's og:site_name, when found via a page
     parsed: ParsedFeed       # its items, parsed once (the validation)
     via_page: str | None     # the page it was discovered on, if any
 
@@ -51,14 +51,12 @@ class FoundFeed:
 
 
 class _LinkFinder(HTMLParser):
-    """<link rel=alternate type=rss/atom href>, og:site_name and <title> of a page's head."""
+    """<link rel=alternate type=rss/atom href> and og:site_name of a page's head."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.feeds: list[tuple[str, str | None]] = []  # (href, title)
         self.site_name: str | None = None
-        self.title = ""
-        self._in_title = False
 
     def handle_starttag(self, tag, attrs):
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -69,16 +67,6 @@ class _LinkFinder(HTMLParser):
                 self.feeds.append((a["href"].strip(), a.get("title") or None))
         elif tag == "meta" and a.get("property", "").lower() == "og:site_name" and a.get("content"):
             self.site_name = self.site_name or a["content"].strip()
-        elif tag == "title" and not self.title:
-            self._in_title = True
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
 
 
 def feed_links(html: bytes | str, base_url: str) -> tuple[list[tuple[str, str | None]], str | None]:
@@ -96,7 +84,9 @@ def feed_links(html: bytes | str, base_url: str) -> tuple[list[tuple[str, str | 
         if urlsplit(url).scheme in ("http", "https") and url not in seen:
             seen.add(url)
             links.append((url, title))
-    name = finder.site_name or re.sub(r"\s+", " ", finder.title).strip() or None
+    # og:site_name only: a homepage's <title> is rarely the outlet's name ("Technology |
+    # The Guardian"); without it the feed's title, then the host, name the outlet
+    name = re.sub(r"\s+", " ", finder.site_name or "").strip() or None
     return links, (name[:200] if name else None)
 
 
