@@ -4,8 +4,11 @@ struck, agreed or regulated; how many; how explicitly AI is blamed.
 Pure, offline and fast: a field is split into words and looked up once (cached) against the
 stems of each action's trigger pattern; only the patterns whose stems occur run, sentence by
 sentence (most items have none). For each trigger the actor is the organisation named before
-it in the sentence (in a Title Case headline, the one it starts with; or "at/in X" just after
-it; or the headline's first name for "it"/"the company" in the lede), the headcount the
+it in the sentence (in a Title Case headline, the first name that looks like an organisation:
+listed in classifiers/event_orgs.txt, with an organisation word, an acronym, or named again in
+the lede; never a person: "David Autor", "economist X"); or "at/in X" just after it; or the
+headline's first name for "it"/"the company" in the lede; for a strike or deal with no actor,
+the union the story names, and Hollywood's "actors"/"writers" are SAG-AFTRA/WGA), the headcount the
 people-count nearest to it ("4,000 jobs", "four thousand workers", "1.2k staff"), the percent
 a share of a workforce ("10% of staff", never "30% of tasks"). Forecasts ("AI could replace
 300 million jobs"), questions, negations and fears ("amid fears of job losses") give no event.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Protocol
 
 ACTIONS = ("cut", "hire", "freeze", "reskill", "adopt", "replace", "strike", "agreement", "policy")
@@ -70,10 +74,11 @@ _UNITS = {w: i for i, w in enumerate(
     "fifteen sixteen seventeen eighteen nineteen".split())}
 _TENS = {w: 10 * (i + 2) for i, w in enumerate(
     "twenty thirty forty fifty sixty seventy eighty ninety".split())}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES = {"hundred": 100, "thousand": 1_000, "lakh": 100_000, "million": 1_000_000,
+           "crore": 10_000_000, "billion": 1_000_000_000}
 _SUFFIX = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000, "b": 1_000_000_000}
 _WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "a", "and"], key=len, reverse=True))
-_NUMBER = (r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(?:k|m|mn|bn|b)\b|\s(?:hundred|thousand|million|billion)\b)?"
+_NUMBER = (r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(?:k|m|mn|bn|b)\b|\s(?:hundred|thousand|lakh|million|crore|billion)\b)?"
            rf"|(?:(?:{_WORD})[\s-]+)*(?:{'|'.join([*_UNITS, *_TENS, *_SCALES][1:])})\b")
 
 
@@ -130,18 +135,57 @@ _ALIASES = {"alphabet": "Google", "facebook": "Meta", "meta platforms": "Meta",
             "pricewaterhousecoopers": "PwC"}
 
 
+ORGS_FILE = Path(__file__).with_name("event_orgs.txt")
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", name.lower())
+
+
+def _load_orgs(path: Path = ORGS_FILE) -> dict[str, str]:
+    """The organisation list (classifiers/event_orgs.txt): key of each name and alias -> the
+    normalised name."""
+    known: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return known
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        names = [n.strip() for n in line.split("|") if n.strip()]
+        for n in names:
+            known.setdefault(_key(n), names[0])
+    return known
+
+
+_KNOWN_ORGS = _load_orgs()
+
+
+def known_org(name: str) -> str | None:
+    """The listed organisation this name is (after suffixes are dropped), else None."""
+    return _KNOWN_ORGS.get(_key(normalise_company(name)))
+
+
+def _strip_suffixes(name: str) -> str:
+    prev = None
+    while prev != name:
+        prev = name
+        name = _SUFFIXES.sub("", name).strip(" ,")
+        name = re.sub(r"\.com$", "", name, flags=re.I)
+    return name
+
+
 def normalise_company(raw: str) -> str:
     """'Amazon.com Inc.' -> 'Amazon', "Google's" -> 'Google', 'The Walt Disney Co.' -> 'Walt Disney'."""
     name = raw.strip().strip(".,;:'\"“”‘’()")
     name = re.sub(r"['’]s?$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.I)
     name = re.sub(r"^(?:" + _COUNTRY_NAMES + r")['’]s\s+(?=\S)", "", name)  # "Italy's Enel"
-    prev = None
-    while prev != name:
-        prev = name
-        name = _SUFFIXES.sub("", name).strip(" ,")
-        name = re.sub(r"\.com$", "", name, flags=re.I)
-    alias = _ALIASES.get(name.lower())
+    listed = _KNOWN_ORGS.get(_key(name))  # before suffixes go: "Reach plc", "Block Inc"
+    name = _strip_suffixes(name)
+    alias = _ALIASES.get(name.lower()) or listed or _KNOWN_ORGS.get(_key(name))
     return alias or name
 
 
@@ -194,7 +238,10 @@ _TRIGGERS: dict[str, str] = {
               r"strik(?:e|es)\s+(?:over|against|for|ends?|began|begins|continues|enters|at)\b|"
               r"(?:join(?:s|ed)?|end(?:s|ed)?|start(?:s|ed)?|launch(?:es|ed)?|call(?:s|ed)?)\s+(?:\S+\s+){0,3}?strikes?\b|"
               r"(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]?\s+strikes?\b|"
-              r"(?<!to\s)strike\s+(?:by|of)\s+|\bstrik(?:ing|ed?)\s+(?:writers|actors|workers|members)|"
+              r"(?<!to\s)strike\s+(?:by|of)\s+|\bstrik(?:ing|ed?)\s+(?:hollywood\s+|screen\s*)?(?:writers|actors|workers|members|staff|employees|nurses|teachers)|"
+              r"\b(?:is|are|was|were|been|keep|kept|still|remain|remains)\s+striking\b|"
+              r"hollywood['’]?s?\s+(?:\w+\s+)?strikes?\b|\b(?:twin|double|dual)\s+(?:hollywood\s+)?strikes\b|"
+              r"\bpicket(?:s|ed|ing)?\b|work\s+stoppage|"
               r"walk(?:s|ed)?\s*out|walkout",
     "agreement": r"(?:reach(?:es|ed)?|strike[sd]?|struck|sign(?:s|ed)?|ratif(?:y|ies|ied)|approv(?:e|es|ed)|win|wins|won|secure[sd]?)\s+"
                  r"(?:\S+\s+){0,4}?(?:deal|agreement|contract|protections?)|tentative\s+(?:deal|agreement)|"
@@ -218,7 +265,7 @@ _STEMS = {
     "adopt": "roll deploy adopt introduc give",
     "adopt_generic": "install deploy adopt",
     "replace": "replac swap substitut",
-    "strike": "strik walk",
+    "strike": "strik walk picket hollywood twin double dual stoppage",
     "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative",
     "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn",
 }
@@ -273,7 +320,7 @@ _AI = re.compile(r"\b(?:(?-i:A\.?I)\b\.?|(?-i:AI)-\w+|artificial[\s-]intelligenc
                  r"automation|automate[ds]?|robots?|robotics|algorithm(?:s|ic)?|OpenAI)\b", re.I)
 _MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
                     r"estimates?|expected\s+to|likely\s+to|set\s+to\s+affect|affect|impact|consider(?:s|ing)?|weigh(?:s|ing)?|"
-                    r"mull(?:s|ing)?|explor(?:es|ing)|easier|AI\s+(?:will|could|may|might|would|can|is)|"
+                    r"mull(?:s|ing)?|explor(?:es|ing)|easier|aims?\s+to|hopes?\s+to|AI\s+(?:will|could|may|might|would|can|is)|"
                     r"want(?:s)?\s+to\s+make)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n|]+(?:[.!?]+(?=\s|$)|$)|[^\n|]+", re.M)
 
@@ -304,7 +351,8 @@ _NOT_ORG = {w.lower() for w in (
     "Tools Tool Data Hours Work Working Future Jobless Unemployment Layoffs Talent Skills Training "
     "Dramatic Massive Mass Huge Major Further Recent Latest Sweeping Widespread Fresh Automate Replace "
     "Hire Fire Eliminate Kill Steal Take Europe Asia Africa Latin Middle East Billion Million Dollar "
-    "Dollars").split()}
+    "Dollars Economist Economists Professor Prof Dr. Researcher Scientist Author Founder Star Actor Actress "
+    "President Senator Minister Chancellor Governor Mayor").split()}
 _ORG_HEAD_OK = {"hollywood": "Hollywood"}
 _COUNTRIES = {
     "United States": "US", "U.S.": "US", "US": "US", "America": "US", "American": "US",
@@ -371,10 +419,71 @@ def _is_title_case(text: str) -> bool:
     return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.8 * len(long)
 
 
-def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[str, int, int] | None:
+_ORG_CUE = re.compile(
+    r"\b(?:Inc|Corp|Corporation|Co|Company|Ltd|Limited|LLC|plc|PLC|AG|SA|GmbH|Group|Holdings|"
+    r"Technologies|Bank|Banking|Union|Guild|Agency|Council|Department|Ministry|University|"
+    r"Association|Federation|Authority|Commission|Institute|Labs?|Studios|Airlines?|Motors|"
+    r"Media|News|Times|Post|Journal|Systems|Software|Networks|Partners|Capital|Insurance|"
+    r"Energy|Foods|Health|Hospital|Police|Service|Services|Board|Court|Parliament|Congress|"
+    r"Senate|Government|Office|School|Schools|Party)\.?$")
+# first names of people often in the news: "David Autor", "Margot Robbie" are not organisations
+_FIRST_NAMES = {w.lower() for w in (
+    "Adam Alan Alex Alexander Alexandria Andrew Andy Anna Anne Arvind Ben Bill Bob Brad Brian "
+    "Carl Charles Chris Christopher Chuck Dan Daniel Dario Dave David Demis Donald Doug Elizabeth "
+    "Elon Emily Emmanuel Eric Fran Frank Gary George Ginni Greg Hillary Ian Jack Jake James Jamie "
+    "Jane Jason Jeff Jeffrey Jen Jennifer Jensen Jim Joe John Jon Jonathan Joseph Josh Julia "
+    "Justin Karen Kate Keir Kevin Kim Larry Laura Lina Lisa Marc Margot Maria Mark Martin Mary "
+    "Matt Matthew Michael Mike Mira Nancy Nick Olivia Pat Patrick Paul Peter Rachel Reid Richard "
+    "Rishi Rob Robert Ryan Sam Sarah Satya Scott Sean Sheryl Steve Steven Sundar Susan Thomas "
+    "Tim Tom Tony Ursula Warren Will William Yann Yuri Zach").split()}
+_PERSON_CUE = re.compile(r"(?:\b(?:Prof|Professor|Dr|Mr|Ms|Mrs|economist|professor|researcher|"
+                         r"scientist|author|actor|actress|star|director|CEO|founder|chief|president|"
+                         r"senator|minister|Senator|Minister|President)\.?\s+)$")
+
+
+def _is_person(raw: str, text: str, start: int) -> bool:
+    """'David Autor', 'economist Erik Brynjolfsson', 'Dr. Smith': a person, not an organisation."""
+    words = raw.split()
+    if len(words) >= 2 and words[0].lower() in _FIRST_NAMES and not known_org(raw):
+        return True
+    return bool(_PERSON_CUE.search(text[max(0, start - 30):start])) and not known_org(raw)
+
+
+def _org_like(raw: str, context: str) -> bool:
+    """In a Title Case headline any word is capitalised ("Barbie", "Fortnite"): a name counts as
+    an organisation when it is listed, has an organisation word (Inc, Group, Union, ...), is an
+    acronym or CamelCase (IBM, OpenAI), or is named again in the story's other fields."""
+    parts = [p for p in re.split(r"\s+(?:and|And)\s+", raw) if p]
+    if len(parts) > 1:
+        return all(_org_like(p, context) for p in parts)
+    if known_org(raw) or _ORG_CUE.search(raw):
+        return True
+    first = raw.split()[0]
+    if re.fullmatch(r"[A-Z][A-Z0-9&.-]{1,6}", raw) or re.search(r"[a-z][A-Z]|\d|\.com\b", first):
+        return True
+    return bool(context) and re.search(r"(?<![\w-])" + re.escape(raw) + r"(?![\w-])", context) is not None
+
+
+_MAKER = re.compile(r"[\s-]+(?:maker|owner|parent|developer|publisher|creator|operator)\s+")
+
+
+def _resolve(text: str, raw: str, start: int) -> tuple[str, int]:
+    """'Fortnite maker Epic Games' -> 'Epic Games'."""
+    m = _MAKER.match(text, start + len(raw))
+    if m:
+        n = _ORG.match(text, m.end())
+        if n and _org_ok(n.group(1)):
+            raw2, start2 = _trim_org(n.group(1), n.start(1))
+            if raw2:
+                return raw2, start2
+    return raw, start
+
+
+def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
+           context: str = "") -> tuple[str, int, int] | None:
     """The organisation acting: the last one named before the trigger in the sentence (in a
-    Title Case headline, the one it starts with), else 'at|in|by X' right after it.
-    Returns (raw, start, end) in sentence offsets."""
+    Title Case headline, the first that looks like an organisation), else 'at|in|by X' right
+    after it. People are not actors. Returns (raw, start, end) in sentence offsets."""
     text = sentence.text
     lo = 0
     words_before = list(_WORDS.finditer(text, 0, trigger_start))
@@ -383,14 +492,18 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
     before = [m for m in _ORG.finditer(text, 0, trigger_start) if m.end(1) > lo
               and m.end(1) <= trigger_start
               and _org_ok(m.group(1)) and not re.search(r"\d\s*$", text[max(0, m.start(1) - 3):m.start(1)])]
-    title_case = bool(before) and _is_title_case(text[:trigger_start])
-    if title_case:
-        before = before[:1]
-    if before:
-        m = before[-1]
-        raw, start = _trim_org(m.group(1), m.start(1), first=title_case)
-        if raw:
-            return raw, start, start + len(raw)
+    first = bool(before) and _is_title_case(text[:trigger_start])
+    title_case = first or _is_title_case(text)
+    names = []
+    for m in before:
+        raw, start = _trim_org(m.group(1), m.start(1), first=first)
+        if raw and not _is_person(raw, text, start):
+            raw, start = _resolve(text, raw, start)
+            if not title_case or _org_like(raw, context):
+                names.append((raw, start))
+    if names:
+        raw, start = names[0] if first else names[-1]
+        return raw, start, start + len(raw)
     if re.search(r"\s(?:at|in|by)$", text[:trigger_end]):
         after = re.compile(r"\s*").match(text, trigger_end)
     else:
@@ -399,8 +512,10 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int) -> tuple[s
         m = _ORG.match(text, after.end())
         if m and _org_ok(m.group(1)):
             raw, start = _trim_org(m.group(1), m.start(1))
-            if raw:
-                return raw, start, start + len(raw)
+            if raw and not _is_person(raw, text, start):
+                raw, start = _resolve(text, raw, start)
+                if not title_case or _org_like(raw, context):
+                    return raw, start, start + len(raw)
     return None
 
 
@@ -585,25 +700,49 @@ def extract_events(item: TextLike, story_date: date | datetime | None = None) ->
     patterns = {f: _patterns_for(v) for f, v in values.items() if v}
     if not any(patterns.values()):
         return []
-    story_ai = any(_AI.search(v) for v in values.values() if v)
-    lead = _lead_actor(values["title"])
+    # a digest's items are unrelated: AI elsewhere in it links nothing
+    story_ai = not _DIGEST.search(values["title"]) and any(_AI.search(v) for v in values.values() if v)
+    lead = _lead_actor(values["title"], values["summary"] + "\n" + values["text"])
     hollywood = _hollywood(values)
+    union = _story_union(values)
     found: dict[tuple[str, str], dict] = {}
     for field, value in values.items():
         if not patterns.get(field):
             continue
+        context = "\n".join(v for f, v in values.items() if f != field and v)
         for sent in _sentences(field, value):
             for m, name in _matches(sent.text, patterns[field]):
                 action = "adopt" if name == "adopt_generic" else name
-                _mention(found, sent, m, action, story_ai, story_date, lead, hollywood)
+                _mention(found, sent, m, action, story_ai, story_date, lead, hollywood, context, union)
     return [_event(v) for v in found.values()]
 
 
+_DIGEST = re.compile(r"^(?:This|The)\s+Week\s+in\b|\bWeek\s+in\s+Review\b|\bBriefing\b|"
+                     r"\b(?:Roundup|Round-up|Newsletter|Digest)\b", re.I)
 _WORKPLACE = re.compile(r"\b(?:staff|employees?|workers?|workplace|hiring|hire|jobs?|employers?|"
                         r"employment|recruit\w*|workforce|labou?r|union)\b", re.I)
-_SCREEN = re.compile(r"Hollywood|SAG-AFTRA|WGA|Writers\s+Guild|AMPTP|studios|streamers|Netflix|Disney", re.I)
+_SCREEN = re.compile(r"Hollywood|SAG-AFTRA|WGA|Writers\s+Guild|AMPTP|studios|streamers|Netflix|Disney|"
+                     r"\b(?:actors|screenwriters|writers)['’]?\s+(?:on\s+|go\s+on\s+|are\s+)?strik|"
+                     r"\bstriking\s+(?:hollywood\s+|screen\s*)?(?:actors|writers|screenwriters)", re.I)
+# 2023's Hollywood strikes: WGA from 2 May to 27 September, SAG-AFTRA from 14 July to 9 November;
+# an unspecified "Hollywood strike" in those weeks is whichever (or both) was on
+_WGA_STRIKE = (date(2023, 5, 2), date(2023, 9, 27))
+_SAG_STRIKE = (date(2023, 7, 14), date(2023, 11, 9))
+_BOTH = re.compile(r"\b(?:actors|performers)['’]?\s+and\s+(?:screen)?writers|\b(?:screen)?writers['’]?\s+and\s+"
+                   r"actors|\b(?:twin|double|dual|both|two)\s+(?:hollywood\s+)?strikes|hollywood['’]?s?\s+strikes", re.I)
 _UNION = re.compile(r"\b(?:SAG-AFTRA|WGA|Writers\s+Guild(?:\s+of\s+America)?|Screen\s+Actors\s+Guild|UAW|"
-                    r"United\s+Auto(?:mobile)?\s+Workers|Teamsters|[A-Z][\w-]*\s+(?:Union|Guild))\b")
+                    r"United\s+Auto(?:mobile)?\s+Workers|Teamsters|(?!European\s)(?!The\s)(?:[A-Z][\w&-]*\s+){1,3}(?:Union|Guild))\b")
+
+
+def _story_union(values: dict[str, str]) -> tuple[str, _Sentence, int, int] | None:
+    """The first union or guild the story names: who strikes or signs when a sentence says only
+    'workers walked out'."""
+    for f, v in values.items():
+        if v:
+            u = _UNION.search(v)
+            if u:
+                return u.group(), _Sentence(f, 0, v), u.start(), u.end()
+    return None
 
 
 def _hollywood(values: dict[str, str]) -> str | None:
@@ -617,17 +756,26 @@ def _hollywood(values: dict[str, str]) -> str | None:
     return "SAG-AFTRA" if actors and not writers else "WGA" if writers and not actors else "both"
 
 
-def _screen_union(sentence: str, hollywood: str) -> str:
+def _screen_union(sentence: str, hollywood: str, action: str = "strike",
+                  story_date: date | None = None) -> list[str]:
+    """The union(s) a Hollywood strike or deal in this sentence is: by who is named ('actors',
+    'writers', both coordinated or 'Hollywood's strikes'), else by the 2023 strike calendar."""
     actors = re.search(r"\bactors?\b", sentence, re.I)
     writers = re.search(r"writers", sentence, re.I)
+    if action == "strike" and _BOTH.search(sentence):
+        return ["WGA", "SAG-AFTRA"]
     if actors and not writers:
-        return "SAG-AFTRA"
+        return ["SAG-AFTRA"]
     if writers and not actors:
-        return "WGA"
-    return "SAG-AFTRA" if hollywood == "SAG-AFTRA" or (actors and writers) else "WGA"
+        return ["WGA"]
+    if action == "strike" and not (actors or writers) and story_date is not None:
+        on = [u for u, (a, b) in (("WGA", _WGA_STRIKE), ("SAG-AFTRA", _SAG_STRIKE)) if a <= story_date <= b]
+        if on:
+            return on
+    return ["SAG-AFTRA" if hollywood == "SAG-AFTRA" or (actors and writers) else "WGA"]
 
 
-def _lead_actor(title: str) -> tuple[str, _Sentence, int, int] | None:
+def _lead_actor(title: str, context: str = "") -> tuple[str, _Sentence, int, int] | None:
     """The organisation a headline starts with ('Dropbox lays off ...'): what 'it' and 'the
     company' refer to in the lede."""
     if not title:
@@ -640,7 +788,9 @@ def _lead_actor(title: str) -> tuple[str, _Sentence, int, int] | None:
     if not _org_ok(m.group(1)):
         return None
     raw, start = _trim_org(m.group(1), m.start(1) + offset)
-    if not raw or start != offset:
+    if not raw or start != offset or _is_person(raw, title, start):
+        return None
+    if _is_title_case(title) and not _org_like(raw, context):
         return None
     return raw, sent, start, start + len(raw)
 
@@ -653,7 +803,8 @@ def _quoted(text: str, pos: int) -> bool:
 
 def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
              story_date: date | None, lead: tuple[str, _Sentence, int, int] | None,
-             hollywood: str | None = None) -> None:
+             hollywood: str | None = None, context: str = "",
+             story_union: tuple[str, _Sentence, int, int] | None = None) -> None:
     if _NEGATED.search(sent.text, max(0, m.start() - 40), m.start()):
         return
     if _FEARED.search(sent.text, max(0, m.start() - 60), m.start()) or _quoted(sent.text, m.start()):
@@ -661,25 +812,27 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
     if sent.text.rstrip().endswith("?") or (
             _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())):
         return  # a question or a forecast headline ("AI Could Drive A Push For Re-Skilling")
-    actor = _actor(sent, m.start(), m.end())
-    union_name = None
+    actor = _actor(sent, m.start(), m.end(), context)
+    union_names = None
     if action in ("strike", "agreement"):
-        union = _UNION.search(sent.text)
-        if union:
-            actor = (union.group(), union.start(), union.end())
+        named = _UNION.search(sent.text)
+        if named:
+            actor = (named.group(), named.start(), named.end())
         elif hollywood:
             who = re.search(r"Hollywood|(?:screen)?writers|actors", sent.text, re.I)
             if who:
-                union_name = _screen_union(sent.text, hollywood)
+                union_names = _screen_union(sent.text, hollywood, action, story_date)
                 actor = (who.group(), who.start(), who.end())
     span_sent = sent
-    if actor is None:
+    if actor is None and story_union is not None and action in ("strike", "agreement"):
+        raw, span_sent, a_start, a_end = story_union  # "workers walked out": the story's union
+    elif actor is None:
         if lead is None or not _PRONOUN.search(sent.text, max(0, m.start() - 80), m.start()):
             return
         raw, span_sent, a_start, a_end = lead
     else:
         raw, a_start, a_end = actor
-        if union_name is None and a_end <= m.start() and _is_forecast(sent.text, a_end, m.start()):
+        if union_names is None and a_end <= m.start() and _is_forecast(sent.text, a_end, m.start()):
             return
     if action == "policy" and not (_AI.search(sent.text) and _WORKPLACE.search(sent.text)):
         return  # a law about something else, or about AI but not at work
@@ -688,10 +841,11 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
     if raw in _COUNTRIES and action not in ("policy", "reskill", "hire"):
         return  # "UK firms cut ...": a place, not an actor
     if action in ("strike", "agreement") and not re.search(
-            r"union|guild|workers|writers|actors|staff|employees|strik|contract|labou?r|SAG|WGA|UAW|"
-            r"Teamsters|dockworkers|nurses|teachers", sent.text, re.I):
-        return  # a missile strike, a trade deal
-    names = [union_name] if union_name else [
+            r"union|guild|workers|writers|actors|staff|employees|contract|labou?r|SAG|WGA|UAW|"
+            r"Teamsters|dockworkers|nurses|teachers|picket|Hollywood" + ("|strik" if action == "agreement" else ""),
+            sent.text, re.I):
+        return  # a missile strike, a trade deal ("strike" itself is no sign of labour)
+    names = union_names if union_names else [
         normalise_company(part) for part in re.split(r"\s+(?:and|And)\s+", raw) if part]
     for company in names:
         _add(found, sent, m, action, story_ai, story_date, raw, company, span_sent, a_start, a_end)
