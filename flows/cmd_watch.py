@@ -14,7 +14,10 @@ from flows.cli import (DB_OPTION, FEEDS_OPTION, UsageError, app, check_format, e
 WATCHES_OPTION = typer.Option(None, "--watches", envvar="WORKWATCH_WATCHES",
                               help="Watches file (TOML); default: watches.toml beside --feeds.")
 
-watch_app = typer.Typer(help="Saved searches: test them, re-apply them to stored articles.",
+watch_app = typer.Typer(help="Saved searches: test them, re-apply them to stored articles.\n\n"
+                             "Examples:\n\n    workwatch watch list\n\n"
+                             "    workwatch watch test layoffs --days 30\n\n"
+                             "    workwatch watch run layoffs --since 2026-11-01",
                         no_args_is_help=True)
 app.add_typer(watch_app, name="watch")
 
@@ -101,6 +104,7 @@ def watch_run(
     from warehouse.analytics import QueryParameterError, parse_day
     from warehouse.db import write_connection
     from warehouse.search import index_missing
+    from warehouse.tx import transaction
     from warehouse.watches import articles_since, matches, record_hits, sync_watches
 
     try:
@@ -116,13 +120,8 @@ def watch_run(
         start = datetime.combine(first, datetime.min.time())
         end = datetime.combine(last + timedelta(days=1), datetime.min.time()) if last else None
         found = matches(con, watch, articles_since(con, start, end))
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             added = record_hits(con, watch.name, found, None, notified=True)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     stories = len({c for _, c in found})
     err.print(f"{name}: {stories} stories match, {added} new hits recorded", markup=False,
               highlight=False)
