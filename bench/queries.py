@@ -21,6 +21,7 @@ from pathlib import Path
 from warehouse.analytics import QueryParams, named_queries, run_query
 from warehouse.db import read_connection, write_connection
 from warehouse.facts import rebuild_facts
+from warehouse.tx import transaction
 
 OUTLETS = 40
 YEAR_START = "2025-01-01"
@@ -125,14 +126,13 @@ def build_synthetic_warehouse(path: str | Path, n_articles: int = 1_000_000) -> 
     script = SYNTHETIC_SQL.format(start=YEAR_START, outlets=OUTLETS)
     with write_connection(path) as con:
         con.execute("SET enable_progress_bar = false")
-        con.execute("BEGIN TRANSACTION")
-        for statement in _statements(script):
-            if "$n" in statement:
-                con.execute(statement, {"n": int(n_articles)})
-            else:
-                con.execute(statement)
-        rebuild_facts(con)
-        con.execute("COMMIT")
+        with transaction(con):
+            for statement in _statements(script):
+                if "$n" in statement:
+                    con.execute(statement, {"n": int(n_articles)})
+                else:
+                    con.execute(statement)
+            rebuild_facts(con)
         con.execute("CHECKPOINT")
 
 

@@ -14,8 +14,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -26,6 +24,7 @@ from extractors.errors import WarehouseError
 from warehouse.analytics import QueryParams, run_query
 from warehouse.db import migrations, read_connection
 from warehouse.facts import facts_fresh, rebuild_facts
+from warehouse import sqlfiles
 from warehouse.query import _explain
 
 DEFAULT_DB = "data/workwatch.duckdb"
@@ -130,11 +129,9 @@ def warehouse_stamp(db: str | Path) -> tuple:
     return tuple(stamp)
 
 
-@lru_cache(maxsize=None)
 def sql(name: str) -> str:
     """The text of dashboards/sql/<name>.sql, without its final semicolon."""
-    text = (resources.files("dashboards") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
-    return text.strip().rstrip(";")
+    return sqlfiles.sql(name, package="dashboards").strip().rstrip(";")
 
 
 @contextlib.contextmanager

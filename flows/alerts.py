@@ -256,6 +256,7 @@ def after_ingest(db_path: str | Path, feeds_path: str | Path, run_id: str,
 def run_alerts(db_path: str | Path, feeds_path: str | Path, run_id: str,
                watches: str | None = None) -> dict:
     from warehouse.db import write_connection
+    from warehouse.tx import transaction
     from warehouse.watches import load_watches, match_run, sync_watches, watches_path
 
     config = load_watches(watches_path(watches, feeds_path), missing_ok=True)
@@ -265,16 +266,11 @@ def run_alerts(db_path: str | Path, feeds_path: str | Path, run_id: str,
     with write_connection(db_path) as con:
         sync_watches(con, config.watches)
         hits = match_run(con, config.watches, run_id)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             queued = queue_watch_alerts(con, config, run_id)
             queued += queue_outage_alerts(con, config, run_id)
             queued += queue_spike_alerts(con, config, run_id)
             queued += queue_daily_digest(con, config, run_id)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         sent, failed = deliver_pending(con, all_targets(config))
     if failed:
         log.warning("%d alert deliveries failed (retried next run; see table alert_deliveries)", failed)

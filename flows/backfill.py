@@ -46,8 +46,9 @@ from flows.pipeline import BatchResult, Runtime
 from flows.progress import SilentReporter, reporter, set_reporter
 from flows.run_summary import log_run_summary
 from flows.scaleout import runner_is_dask, use_task_runner_for_extraction
-from warehouse.db import ingest_lock, utcnow, write_connection
-from warehouse.load import sql, sync_feeds
+from warehouse.db import ingest_lock, write_connection
+from warehouse import runs
+from warehouse.load import sync_feeds
 from warehouse.skips import unseen_items
 from warehouse.runs import finish_run, start_run
 
@@ -378,16 +379,15 @@ def new_items_only(db_path: Path, items: Sequence[FeedItem],
 
 def done_units(db_path: Path, job_key: str) -> dict[str, str]:
     with write_connection(db_path) as con:
-        return dict(con.execute(sql("backfill_done_units"), {"job_key": job_key}).fetchall())
+        return runs.done_units(con, job_key)
 
 
 def mark_done(db_path: Path, job_key: str, unit: Unit, run_id: str,
               results: Sequence[BatchResult]) -> None:
     with write_connection(db_path) as con:
-        con.execute(sql("backfill_mark_done"), {
-            "job_key": job_key, "unit": unit.key, "selection": unit.selection, "run_id": run_id,
-            "items": len(unit.items), "new_articles": sum(r.new_articles for r in results),
-            "errors": sum(len(r.errors) for r in results), "done_at": utcnow()})
+        runs.mark_unit_done(con, job_key, unit.key, unit.selection, run_id, len(unit.items),
+                            sum(r.new_articles for r in results),
+                            sum(len(r.errors) for r in results))
 
 
 async def fetching_backfill(request: BackfillRequest, run_id: str, process: ProcessFn,
@@ -452,7 +452,7 @@ async def run_backfill(request: BackfillRequest, *, process: ProcessFn | None = 
         with write_connection(request.db) as con:
             if request.source in FETCHING and Path(request.feeds_path).exists():
                 sync_feeds(con, load_config(request.feeds_path).feeds)
-            con.execute(sql("backfill_close_stale_runs"), {"now": utcnow()})
+            runs.close_stale_runs(con, "backfill")
             start_run(con, run_id, "backfill", request.parameters())
         try:
             summary = await _dispatch(request, run_id, process or _plain_process, on_batch, pool)

@@ -42,6 +42,7 @@ def digest(
     from flows.digest import FORMATS, build_digest, render
     from warehouse.analytics import QueryParameterError, ensure_schema, parse_day
     from warehouse.db import read_connection, utcnow, write_connection
+    from warehouse.tx import transaction
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -69,9 +70,8 @@ def digest(
     failures = []
     with write_connection(path) as con:
         for url in to:
-            con.execute("BEGIN TRANSACTION")
-            queue(con, "digest", f"{first}..{last}", title, text, [url], None)
-            con.execute("COMMIT")
+            with transaction(con):
+                queue(con, "digest", f"{first}..{last}", title, text, [url], None)
             error = send(url, title, text, body_format)
             now = utcnow()
             con.execute("UPDATE alert_deliveries SET attempts = 1, last_attempt_at = ?, "

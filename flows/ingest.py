@@ -31,9 +31,10 @@ from flows.progress import reporter
 from flows.run_summary import log_run_summary
 from flows.scaleout import use_task_runner_for_extraction
 from flows.streaming import Batch, RunClock, Stream
-from warehouse.db import ingest_lock, utcnow, write_connection
-from warehouse.load import sql, sync_feeds
-from warehouse.runs import FeedResult, finish_run, record_feed_results, start_run, stored_feeds
+from warehouse.db import ingest_lock, write_connection
+from warehouse.load import sync_feeds
+from warehouse.runs import (FeedResult, close_stale_runs, finish_run, record_feed_results,
+                            start_run, stored_feeds)
 
 
 
@@ -75,7 +76,7 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
     run_id = uuid.uuid4().hex[:12]
     with ingest_lock(db), clock.signals():
         with write_connection(db) as con:
-            con.execute(sql("ingest_close_stale_runs"), {"now": utcnow()})
+            close_stale_runs(con, "ingest")
             sync_feeds(con, config.feeds)
             start_run(con, run_id, "ingest", {"feeds": feed_names or "all", "force": force})
             stored = stored_feeds(con)

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from extractors.sitemaps import DateWindow
+from warehouse import rescore
 from warehouse.db import ingest_lock, write_connection
-from warehouse.load import sql
 
 log = logging.getLogger("workwatch.llm")
 SLICE = 500  # articles per trip: a few candidates each at ~0.6%, one cache lookup per trip
@@ -28,18 +28,17 @@ def reclassify_with_judge(db_path: str | Path, judge, window: DateWindow = DateW
     """Score the stored articles (in the window) without a row for the judge's version (all
     with rescore_all) and make the version current: `stories` shows the judge's verdict where
     it has one, the offline verdict elsewhere (migration 006)."""
-    from flows.reprocess import _require, switch_if_complete, window_params
+    from flows.reprocess import _require, switch_if_complete
     from warehouse.load import mark_current_classifier
 
     db_path = Path(db_path)
     _require(db_path)
     started = time.monotonic()
     judge.reset()
-    params = {**window_params(window), "all": rescore_all, "classifier": judge.name,
-              "version": judge.version}
     with ingest_lock(db_path):
         with write_connection(db_path) as con:
-            rows = con.sql(sql("reclassify_ids"), params=params).to_arrow_table().column(0)
+            rows = rescore.row_ids_to_score(con, window.start, window.end, judge.name,
+                                            judge.version, rescore_all)
         scored, ai_work = _score_rows(db_path, judge, rows, slice_size)
         if scored:  # current at once: articles it has not scored show their offline verdict
             with write_connection(db_path) as con:
@@ -54,19 +53,19 @@ def reclassify_with_judge(db_path: str | Path, judge, window: DateWindow = DateW
 def _score_rows(db_path: Path, judge, rows, slice_size: int) -> tuple[int, int]:
     """Classify these article row ids with the judge, slice by slice; (scored, AI×work)."""
     from extractors.types import TextItem
-    from flows.reprocess import _read_slice, _upsert, classification_columns
+    from warehouse.load import classifications_table
 
     scored = ai_work = 0
     for start in range(0, len(rows), slice_size):
         with write_connection(db_path) as con:
-            texts = _read_slice(con, rows.slice(start, slice_size), 10_000_000).to_pylist()
+            texts = rescore.read_texts(con, rows.slice(start, slice_size), 10_000_000).to_pylist()
         items = [TextItem(r["article_id"], r["title"], r["summary"], r["text"]) for r in texts]
         # Items whose request failed for now (budget, time, HTTP) keep no row of this version:
         # the next run, or a reclassify, asks again (they show their offline verdict meanwhile).
         verdicts = [c for c in judge.classify(items) if c.item_id not in judge.unsettled]
-        table = classification_columns(verdicts)
+        table = classifications_table(verdicts)
         with write_connection(db_path) as con:
-            _upsert(con, [table])
+            rescore.upsert_classifications(con, [table])
         scored += table.num_rows
         ai_work += sum(table.column("is_ai_work").to_pylist())
     return scored, ai_work
@@ -88,12 +87,7 @@ def after_ingest_judge(db_path: str | Path, feeds_path: str | Path, run_id: str)
         judge.reset()
         judge.client.deadline = time.monotonic() + settings.post_run_s
         with write_connection(db_path) as con:
-            rows = con.sql(
-                "SELECT a.rowid AS rid FROM articles a WHERE a.run_id = $run_id AND NOT EXISTS ("
-                "SELECT 1 FROM classifications c WHERE c.article_id = a.article_id "
-                "AND c.classifier = $classifier AND c.version = $version) ORDER BY rid",
-                params={"run_id": run_id, "classifier": judge.name, "version": judge.version},
-            ).to_arrow_table().column(0)
+            rows = rescore.run_row_ids_to_score(con, run_id, judge.name, judge.version)
         scored, ai_work = _score_rows(Path(db_path), judge, rows, SLICE)
         if scored:
             with write_connection(db_path) as con:

@@ -11,17 +11,14 @@ reclassify  streams stored articles out of DuckDB in Arrow slices, scores them w
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -30,19 +27,14 @@ from extractors.archive import read_archived
 from extractors.errors import ExtractionError, WarehouseError
 from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_article
 from extractors.sitemaps import DateWindow
-from extractors.types import Classification, Evidence, FeedItem, Page, TextItem
+from extractors.types import FeedItem, Page, TextItem
 from flows.pipeline import default_workers
 from flows.progress import reporter
-from warehouse.db import utcnow, write_connection
-from warehouse.events import refresh_events
-from warehouse.load import (CLASSIFICATION_SCHEMA, _insert, errors_table,
-                            mark_current_classifier, naive_utc, sql)
+from warehouse import rescore
+from warehouse.db import write_connection
+from warehouse.load import classifications_table, mark_current_classifier
 
 RECLASSIFY_SLICE = 2_500  # articles per slice sent to a worker
-EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
-TEXT_SCHEMA = pa.schema([("article_id", pa.string()), ("text", pa.string()),
-                         ("word_count", pa.int32()), ("text_hash", pa.string()),
-                         ("language", pa.string()), ("sitename", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -120,10 +112,6 @@ def worker_pool(pool: Executor | None, workers: int | None) -> Iterator[Executor
         own.shutdown(wait=True, cancel_futures=True)
 
 
-def window_params(window: DateWindow) -> dict[str, datetime | None]:
-    return {"since": naive_utc(window.start), "until": naive_utc(window.end)}
-
-
 def _require(db_path: Path) -> None:
     if not Path(db_path).exists():
         raise WarehouseError(f"{db_path}: no warehouse here yet (run `workwatch ingest` first)")
@@ -145,24 +133,7 @@ def score_slice(table: pa.Table, classifier_name: str) -> pa.Table:
     clf = get_classifier(classifier_name)
     columns = [table.column(n).to_pylist() for n in ("article_id", "title", "summary", "text")]
     items = [TextItem(*row) for row in zip(*columns)]
-    return classification_columns(clf.classify(items))
-
-
-def classification_columns(scored: list[Classification]) -> pa.Table:
-    """warehouse.load.classifications_table, built column-wise (the same rows and evidence
-    JSON, a good deal faster for big slices)."""
-    now = utcnow()
-    names = EVIDENCE_FIELDS
-    evidence = [json.dumps([{n: getattr(e, n) for n in names} for e in c.evidence],
-                           ensure_ascii=False) for c in scored]
-    columns = {
-        "article_id": [c.item_id for c in scored], "classifier": [c.classifier for c in scored],
-        "version": [c.version for c in scored], "ai_score": [c.ai_score for c in scored],
-        "work_score": [c.work_score for c in scored], "is_ai": [c.is_ai for c in scored],
-        "is_work": [c.is_work for c in scored], "is_ai_work": [c.is_ai_work for c in scored],
-        "topics": [list(c.topics) for c in scored], "evidence": evidence,
-        "classified_at": [now] * len(scored)}
-    return pa.Table.from_pydict(columns, schema=CLASSIFICATION_SCHEMA)
+    return classifications_table(clf.classify(items))
 
 
 def reclassify(db_path: Path, window: DateWindow = DateWindow(), classifier: str = DEFAULT,
@@ -173,10 +144,9 @@ def reclassify(db_path: Path, window: DateWindow = DateWindow(), classifier: str
     _require(db_path)
     started = time.monotonic()
     clf = get_classifier(classifier)
-    params = {**window_params(window), "all": rescore_all, "classifier": clf.name,
-              "version": clf.version}
     with write_connection(db_path) as con:
-        rows = con.sql(sql("reclassify_ids"), params=params).to_arrow_table().column(0)
+        rows = rescore.row_ids_to_score(con, window.start, window.end, clf.name, clf.version,
+                                        rescore_all)
     reporter().start("articles", len(rows))
     scored = ai_work = 0
     with worker_pool(pool, workers) as ex:
@@ -198,14 +168,14 @@ def _score_pipelined(db_path: Path, rows: pa.ChunkedArray, ex: Executor, classif
     for start in range(0, len(rows), slice_size):
         ready = _take_ready(pending, block=len(pending) >= in_flight)
         with write_connection(db_path) as con:
-            _upsert(con, ready)
-            texts = _read_slice(con, rows.slice(start, slice_size), cap)
+            rescore.upsert_classifications(con, ready)
+            texts = rescore.read_texts(con, rows.slice(start, slice_size), cap)
         pending.append(ex.submit(score_slice, texts, classifier))
         yield from ready
     while pending:
         ready = _take_ready(pending, block=True)
         with write_connection(db_path) as con:
-            _upsert(con, ready)
+            rescore.upsert_classifications(con, ready)
         yield from ready
 
 
@@ -218,33 +188,10 @@ def _take_ready(pending: deque[Future], block: bool) -> list[pa.Table]:
     return ready
 
 
-def _read_slice(con: duckdb.DuckDBPyConnection, rows: pa.ChunkedArray, cap: int) -> pa.Table:
-    con.register("slice_rows", pa.table({"rid": rows}))
-    try:
-        return con.sql(sql("reclassify_texts"), params={
-            "max_chars": cap, "first": rows[0].as_py(), "last": rows[-1].as_py()}).to_arrow_table()
-    finally:
-        con.unregister("slice_rows")
-
-
-def _upsert(con: duckdb.DuckDBPyConnection, tables: list[pa.Table]) -> None:
-    if not tables:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _insert(con, "batch_classifications", pa.concat_tables(tables), "upsert_classifications")
-        refresh_events(con, [i for t in tables for i in t.column("article_id").to_pylist()])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
 def switch_if_complete(db_path: Path, classifier: str, version: str) -> tuple[bool, int]:
     """Make (classifier, version) current when every stored article has a row for it."""
     with write_connection(db_path) as con:
-        unscored = con.execute(sql("reclassify_unscored"),
-                               {"classifier": classifier, "version": version}).fetchone()[0]
+        unscored = rescore.unscored_count(con, classifier, version)
         if unscored == 0:
             mark_current_classifier(con, classifier, version)
     return unscored == 0, unscored
@@ -281,7 +228,7 @@ def reextract_rows(rows: list[dict], archive_root: str, classifier_name: str,
                       "changed": article.text_hash != row["text_hash"]})
     clf = get_classifier(classifier_name)
     scored = clf.classify([TextItem(a.article_id, a.title, a.summary, a.text) for a in articles])
-    return texts, classification_columns(scored), errors
+    return texts, classifications_table(scored), errors
 
 
 def _page(row: dict, url: str | None, html: bytes) -> Page:
@@ -314,14 +261,12 @@ def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow
     errors: list[dict] = []
     after = ""
     with write_connection(db_path) as con:
-        total = con.execute(sql("backfill_reprocess_count"), window_params(window)).fetchone()[0]
+        total = rescore.reprocess_count(con, window.start, window.end)
     reporter().start("articles", total)
     with worker_pool(pool, workers) as ex:
         while True:
             with write_connection(db_path) as con:
-                rows = con.sql(sql("backfill_reprocess_articles"), params={
-                    **window_params(window), "after": after, "page": batch_size,
-                }).to_arrow_table().to_pylist()
+                rows = rescore.reprocess_page(con, window.start, window.end, after, batch_size)
             if not rows:
                 break
             after = rows[-1]["article_id"]
@@ -333,7 +278,8 @@ def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow
             texts = [t for r in results for t in r[0]]
             batch_errors = [e for r in results for e in r[2]]
             with write_connection(db_path) as con:
-                _write_reextracted(con, run_id, texts, [r[1] for r in results], batch_errors)
+                rescore.write_reextracted(con, run_id, texts, [r[1] for r in results],
+                                          batch_errors)
             extracted += len(texts)
             changed += sum(1 for t in texts if t["changed"])
             ai_work += sum(pc.sum(r[1].column("is_ai_work")).as_py() or 0 for r in results)
@@ -345,21 +291,3 @@ def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow
                               unscored, seconds)
     return ReprocessResult(considered, extracted, changed, tuple(errors), scored, seconds)
 
-
-def _write_reextracted(con: duckdb.DuckDBPyConnection, run_id: str, texts: list[dict],
-                       classifications: list[pa.Table], errors: list[dict]) -> None:
-    table = pa.Table.from_pylist([{k: t[k] for k in TEXT_SCHEMA.names} for t in texts],
-                                 schema=TEXT_SCHEMA)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _insert(con, "batch_texts", table, "backfill_update_texts")
-        _insert(con, "batch_classifications", pa.concat_tables(classifications),
-                "upsert_classifications")
-        refresh_events(con, [t["article_id"] for t in texts])
-        from warehouse.search import index_articles  # new texts re-indexed (issue 20)
-        index_articles(con, [t["article_id"] for t in texts])
-        _insert(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise

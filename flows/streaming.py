@@ -46,7 +46,7 @@ from flows.pipeline import BatchResult, FeedOutcome, Runtime
 from flows.progress import reporter
 from extractors.urls import identity_key
 from warehouse.db import read_connection
-from warehouse.skips import skipped_ids
+from warehouse.skips import past_timeouts, skipped_ids
 
 BATCHES_IN_FLIGHT = 3  # fetched-but-not-loaded results are capped at this many batches
 SIGNAL_GRACE_S = 10.0  # after SIGINT/SIGTERM: time to extract and commit what is fetched
@@ -63,14 +63,6 @@ DEFER_MESSAGES = {
     RUN_DEADLINE: "deferred to the next run: the run deadline ({deadline:g}s) was reached",
     INTERRUPTED: "deferred to the next run: the run was interrupted ({signal})",
 }
-
-
-# earlier fetches of these pages that ran out of time (extractors/http.py's messages)
-PAST_TIMEOUTS = """
-SELECT article_id, count(*) FROM article_errors
-WHERE article_id IN (SELECT unnest($ids)) AND stage = 'fetch' AND kind = 'transient'
-  AND (error LIKE 'no complete answer within %' OR error LIKE 'timeout (%')
-GROUP BY article_id"""
 
 
 def reserve_s(deadline_s: float) -> float:
@@ -371,8 +363,8 @@ class Stream:
             return set(), {}
         with read_connection(self.rt.db_path) as con:
             skip = skipped_ids(con, items, retry_days=self.settings.hard_failure_retry_days)
-            rows = con.execute(PAST_TIMEOUTS, {"ids": [i.article_id for i in items]}).fetchall()
-        return skip, dict(rows)
+            timeouts = past_timeouts(con, [i.article_id for i in items])
+        return skip, timeouts
 
     def _dispatch(self, item: FeedItem) -> None:
         if self.clock.stopping.is_set():

@@ -136,18 +136,20 @@ def test_reclassify_new_version_keeps_old_rows_and_switches_stories(loaded, no_n
         assert offline(db, "reclassify", pool, force=True)["scored"] == 20
 
 
-def test_fast_classification_table_matches_the_loader():
+def test_one_classification_table_for_loads_and_reclassify():
+    """load_batch and the reclassify workers build the same table (one builder): one row
+    per (article, classifier, version), the evidence as JSON."""
     from extractors.types import TextItem
-    from flows.reprocess import classification_columns
-    from warehouse.load import classifications_table
+    from warehouse.load import CLASSIFICATION_SCHEMA, classifications_table
 
     items = [TextItem("a", "Bank cuts 300 jobs as AI takes over back-office work", "Staff face layoffs."),
              TextItem("b", "Heavy rain expected", ""), TextItem("c", "", "", "")]
     scored = base.get_classifier().classify(items)
-    fast, slow = classification_columns(scored), classifications_table(scored)
-    assert fast.schema == slow.schema
-    assert fast.drop_columns(["classified_at"]).equals(slow.drop_columns(["classified_at"]))
-    assert json.loads(fast.column("evidence")[0].as_py())
+    table = classifications_table(scored + scored[:1])  # a repeated verdict is one row
+    assert table.schema == CLASSIFICATION_SCHEMA
+    assert table.column("article_id").to_pylist() == ["a", "b", "c"]
+    evidence = json.loads(table.column("evidence")[0].as_py())
+    assert evidence and set(evidence[0]) == {"signal", "term", "field", "start", "end", "weight"}
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -251,14 +251,15 @@ def test_known_stories_come_first_on_the_corpus(replay_db):
 def test_reprocessed_texts_are_re_indexed_in_their_transaction(db):
     import pyarrow as pa
 
-    from flows.reprocess import CLASSIFICATION_SCHEMA, _write_reextracted
+    from warehouse.load import CLASSIFICATION_SCHEMA
+    from warehouse.rescore import write_reextracted
     from warehouse.search import missing_count as missing
 
     text = {"article_id": STORIES[4].article_id, "text": "Now about a zebra crossing.",
             "word_count": 5, "text_hash": "new-hash", "language": "en", "sitename": None,
             "changed": True}
     with write_connection(db) as con:
-        _write_reextracted(con, "r9", [text], [CLASSIFICATION_SCHEMA.empty_table()], [])
+        write_reextracted(con, "r9", [text], [CLASSIFICATION_SCHEMA.empty_table()], [])
         assert missing(con) == 0
         assert matching_ids(con, "zebra") == {STORIES[4].article_id}
         assert matching_ids(con, "flour") == set()

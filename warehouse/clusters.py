@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
-from importlib import resources
 from typing import Sequence
 
 import duckdb
@@ -28,7 +27,8 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from extractors.types import Article
-from warehouse.db import utcnow
+from warehouse.db import naive_utc, utcnow
+from warehouse.sqlfiles import sql
 
 NUM_PERM = 64
 SEED = 1
@@ -203,23 +203,11 @@ def cluster_text(article: Article) -> tuple[str, str]:
 
 
 def docs_of(articles: Sequence[Article]) -> list[ClusterDoc]:
-    return [ClusterDoc(a.article_id, *cluster_text(a), _naive(a.published_at or a.first_seen_at),
+    return [ClusterDoc(a.article_id, *cluster_text(a), naive_utc(a.published_at or a.first_seen_at),
                        a.outlet) for a in articles]
 
 
-def _naive(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
-
 # ------------------------------------------------------------------ the warehouse side
-
-
-@lru_cache(maxsize=None)
-def sql(name: str) -> str:
-    """The text of warehouse/sql/<name>.sql."""
-    return (resources.files("warehouse") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def assign_clusters(con: duckdb.DuckDBPyConnection, articles: Sequence[Article]) -> int:

@@ -42,6 +42,7 @@ from typing import Iterator
 import duckdb
 
 from extractors.errors import WarehouseError, WarehouseLockedError, WorkwatchError
+from warehouse.tx import transaction
 
 # A new warehouse file is written in a storage format that DuckDB 1.5 can read too, so the
 # `duckdb` CLI (newest on PyPI: duckdb-cli 1.5.x) opens it; the default (2.0) format it cannot.
@@ -51,6 +52,14 @@ NEW_FILE_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 def utcnow() -> datetime:
     """Now, as a naive UTC timestamp (the warehouse stores UTC without a zone)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    """`value` as the warehouse stores it: naive UTC (an aware time converted, a naive one
+    taken as UTC already, None kept)."""
+    if value is not None and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -311,14 +320,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for number, name, sql in migrations():
         if number in done:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, utcnow()])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(name)
     return applied
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from functools import lru_cache
-from importlib import resources
 from typing import Iterable, Sequence
 
 import duckdb
@@ -20,6 +18,7 @@ import pyarrow as pa
 from classifiers.events import MAX_TEXT_CHARS, WorkforceEvent, company_key, extract_events
 from extractors.types import Article, Classification, TextItem
 from warehouse.db import utcnow
+from warehouse.sqlfiles import sql
 
 EXTRACTOR_VERSION = "1.0.0"
 EVENT_SCHEMA = pa.schema([
@@ -30,11 +29,6 @@ EVENT_SCHEMA = pa.schema([
     ("evidence", pa.string()), ("event_key", pa.string()),
     ("extractor_version", pa.string()), ("extracted_at", pa.timestamp("us")),
 ])
-
-
-@lru_cache(maxsize=None)
-def sql(name: str) -> str:
-    return (resources.files("warehouse") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def event_rows(article_id: str, events: Sequence[WorkforceEvent], now: datetime) -> list[dict]:

@@ -8,19 +8,13 @@ whole. Readers check the fingerprint too (`facts_fresh`) and have them rebuilt i
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
 from typing import Iterable
 
 import duckdb
 import pyarrow as pa
 
 from warehouse.db import utcnow
-
-
-@lru_cache(maxsize=None)
-def sql(name: str) -> str:
-    return (resources.files("warehouse") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+from warehouse.sqlfiles import sql
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from classifiers.base import TOPICS
 from extractors.errors import WorkwatchError
 from warehouse.db import read_connection, utcnow, write_connection
+from warehouse.tx import transaction
 
 
 class LabelError(WorkwatchError):
@@ -75,17 +76,12 @@ def add_label(db_path: str | Path, article_id: str, ai_work: bool, topics: Seque
         if not con.execute("SELECT 1 FROM articles WHERE article_id = ?", [article_id]).fetchall():
             raise LabelError(f"no article {article_id!r} in {db_path} (ids are in "
                              "`workwatch sql \"select article_id, title from stories\"`)")
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             was_fresh = facts_fresh(con)
             con.execute("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?)",
                         [label.article_id, label.ai_work, list(label.topics), label.labelled_by,
                          label.labelled_at, label.note])
             refresh_facts(con, [article_id], was_fresh)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     return label
 
 

@@ -10,7 +10,7 @@ import duckdb
 from extractors.errors import WarehouseError
 from extractors.types import Feed
 from warehouse.db import read_connection
-from warehouse.load import sql
+from warehouse.sqlfiles import sql
 
 
 # What a connection for analysts' SQL may not do, set before their first statement and then

@@ -11,8 +11,9 @@ import duckdb
 import pyarrow as pa
 
 from extractors.types import FeedState
-from warehouse.db import utcnow
-from warehouse.load import _insert, naive_utc
+from warehouse.db import naive_utc, utcnow
+from warehouse.sqlfiles import sql
+from warehouse.tx import insert_table, transaction
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,24 @@ def record_feed_results(con: duckdb.DuckDBPyConnection, run_id: str,
         "consecutive_failures": r.consecutive_failures,
         "next_check_at": naive_utc(r.next_check_at), "error": r.error}
         for r in results if r.status != "skipped"], schema=pa.schema(STATE_FIELDS))
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _insert(con, "batch_fetches", fetches, "insert_feed_fetches")
-        _insert(con, "batch_state", states, "update_feed_state")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with transaction(con):
+        insert_table(con, "batch_fetches", fetches, "insert_feed_fetches")
+        insert_table(con, "batch_state", states, "update_feed_state")
+
+
+def close_stale_runs(con: duckdb.DuckDBPyConnection, kind: str) -> None:
+    """Mark the `kind` ('ingest' or 'backfill') runs a dead process left 'running' as ended."""
+    con.execute(sql(f"{kind}_close_stale_runs"), {"now": utcnow()})
+
+
+def done_units(con: duckdb.DuckDBPyConnection, job_key: str) -> dict[str, str]:
+    """unit key -> selection of the backfill units this job finished."""
+    return dict(con.execute(sql("backfill_done_units"), {"job_key": job_key}).fetchall())
+
+
+def mark_unit_done(con: duckdb.DuckDBPyConnection, job_key: str, unit: str, selection: str,
+                   run_id: str, items: int, new_articles: int, errors: int) -> None:
+    """Record one backfill unit as done (a resumed job skips it)."""
+    con.execute(sql("backfill_mark_done"), {
+        "job_key": job_key, "unit": unit, "selection": selection, "run_id": run_id,
+        "items": items, "new_articles": new_articles, "errors": errors, "done_at": utcnow()})

@@ -22,7 +22,8 @@ from typing import Sequence
 import duckdb
 
 from warehouse.db import utcnow
-from warehouse.load import sql
+from warehouse.sqlfiles import sql
+from warehouse.tx import transaction
 from warehouse.search_query import (Node, Not, Or, Term, And, index_words, parse,
                                     positive_terms)
 
@@ -109,27 +110,17 @@ def index_missing(con: duckdb.DuckDBPyConnection, chunk: int = 20000) -> int:
             [chunk]).fetchall()]
         if not ids:
             return done
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             index_articles(con, ids)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         done += len(ids)
 
 
 def reindex(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild the index from scratch, postings sorted by term (so a term's rows sit in few
     row groups and DuckDB's min/max zone maps skip the rest)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM search_postings")
         con.execute("DELETE FROM search_docs")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     done = index_missing(con, chunk=50000)
     optimize(con)
     return done
@@ -137,8 +128,7 @@ def reindex(con: duckdb.DuckDBPyConnection) -> int:
 
 def optimize(con: duckdb.DuckDBPyConnection) -> None:
     """Rewrite all postings sorted by term (4.8 s for 4.0M postings, 159k replay articles)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE TEMP TABLE search_sorted AS SELECT * FROM search_postings ORDER BY term, doc_id")
         con.execute("DELETE FROM search_postings")
         con.execute("INSERT INTO search_postings SELECT * FROM search_sorted")
@@ -146,10 +136,6 @@ def optimize(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("UPDATE search_state SET sorted_through = "
                     "(SELECT coalesce(max(doc_id), 0) FROM search_docs), segments = 0, sorted_at = ?",
                     [utcnow()])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 # Sort the newest postings into a segment of their own once they are this many: ~0.6 s of

@@ -18,6 +18,8 @@ from typing import Iterable, Sequence
 
 import duckdb
 
+from warehouse.db import naive_utc
+from warehouse.sqlfiles import sql
 from extractors.types import ENTRY_MARK, FeedItem, article_id_for
 from extractors.urls import identity_key, identity_variants
 
@@ -76,12 +78,17 @@ def skipped_ids(con: duckdb.DuckDBPyConnection, items: Iterable[FeedItem], *,
     return skip
 
 
+def past_timeouts(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, int]:
+    """article id -> how many earlier fetches of its page ran out of time."""
+    return dict(con.execute(sql("past_timeouts"), {"ids": list(ids)}).fetchall())
+
+
 def _recent_failures(con: duckdb.DuckDBPyConnection, ids: Sequence[str], retry_days: float,
                      now: datetime | None) -> dict[str, set[str]]:
     """article id -> {"hard"} for a recent lasting fetch failure, plus "entry <fp>" for each
     feed entry whose page yielded no text."""
     now = now or datetime.now(timezone.utc)
-    cutoff = (now - timedelta(days=max(0.0, retry_days))).astimezone(timezone.utc).replace(tzinfo=None)
+    cutoff = naive_utc((now - timedelta(days=max(0.0, retry_days))).astimezone(timezone.utc))
     rows = con.execute(
         """SELECT article_id, stage, reason, error, failed_at >= $cutoff AS recent
            FROM article_errors

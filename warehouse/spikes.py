@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from warehouse.load import sql
+from warehouse.sqlfiles import sql
 
 MIN_RATE = 1.0
 

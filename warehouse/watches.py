@@ -36,7 +36,8 @@ import duckdb
 
 from extractors.errors import ConfigError
 from warehouse.db import utcnow
-from warehouse.load import sql
+from warehouse.sqlfiles import sql
+from warehouse.tx import transaction
 from warehouse.search import matching_ids
 from warehouse.search_query import QueryError, parse
 
@@ -234,17 +235,12 @@ def sync_watches(con: duckdb.DuckDBPyConnection, watches: Sequence[Watch]) -> No
     rows = [{"name": w.name, "query": w.query, "topics": list(w.topics),
              "companies": list(w.companies), "outlets": list(w.outlets),
              "ai_work_only": w.ai_work_only, "mode": w.mode} for w in watches]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM watches")
         if rows:
             con.execute("INSERT INTO watches SELECT r.name, r.query, r.topics, r.companies, "
                         "r.outlets, r.ai_work_only, r.mode, $now "
                         "FROM (SELECT unnest($rows) AS r)", {"rows": rows, "now": utcnow()})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def stored_watches(con: duckdb.DuckDBPyConnection) -> list[Watch]:
@@ -327,13 +323,8 @@ def match_run(con: duckdb.DuckDBPyConnection, watches: Sequence[Watch], run_id: 
                                      [run_id]).fetchall()]
     if not ids:
         return 0
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         added = sum(record_hits(con, w.name, matches(con, w, ids), run_id) for w in watches)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return added
 
 
