@@ -283,16 +283,20 @@ def run_ingest(feeds: str, db: str, feed_names=None, progress: bool = True,
     from flows.scaleout import with_dask
 
     flow = with_dask(daily_ingest, dask, kwargs.get("workers"))
-    start_prefect()
+    start_prefect(db)
     run_summary.cli_prints_summary = True  # the flow's INFO summary line goes to the UI only
     with progress_display(err, enabled=progress):
         return asyncio.run(flow(feeds_path=feeds, db_path=db, feed_names=feed_names, **kwargs))
 
 
-def start_prefect() -> None:
-    """Start (or check) Prefect before a flow runs: a notice while it waits, one line if not."""
-    from flows.prefect_start import ensure_prefect, quiet_crash_logs
+def start_prefect(db: str | None = None) -> None:
+    """Start (or check) Prefect before a flow runs: a notice while it waits, one line if not.
+    With no PREFECT_API_URL, a running `workwatch serve` of the same warehouse lends its
+    server (no boot)."""
+    from flows.prefect_start import ensure_prefect, quiet_crash_logs, use_serve_api
 
+    if db is not None:
+        use_serve_api(db, err)
     ensure_prefect(err)
     quiet_crash_logs()
 

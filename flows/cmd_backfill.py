@@ -210,7 +210,7 @@ def run_backfill_flow(progress: bool = True, dask: str | None = None, **params) 
         BackfillRequest(**params).validate()
     except BackfillRequestError as exc:
         raise UsageError(str(exc)) from None
-    start_prefect()
+    start_prefect(params.get("db_path"))
     run_summary.cli_prints_summary = True  # the flow's INFO summary line goes to the UI only
     with progress_display(err, enabled=progress):
         flow = with_dask(backfill_flow, dask, params.get("workers"))

@@ -51,22 +51,37 @@ def serve(
         raise
     deployments = build_deployments(feeds, db, when, schedule_timezone(config))
     api = os.environ.get("PREFECT_API_URL") or _configured_api_url()
-    if not api:
-        err.print("note: no PREFECT_API_URL set: serving against a temporary local Prefect server "
-                  "that stops with this process. To see runs in a UI, run `prefect server start` "
-                  "and `prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` first.",
-                  markup=False, highlight=False)
     ingest_name, backfill_name = deployment_names(db)
     from flows.deployments import serve_deployments
+    from flows.prefect_start import ensure_prefect, publish_serve_api, serve_api_file
 
     with serve_lock(db):
-        out.print(f"serving {INGEST}/{ingest_name} (cron {when!r}, {schedule_timezone(config)}) "
-                  f"and {BACKFILL}/{backfill_name} (on demand) for {db}; Ctrl-C stops",
-                  markup=False, highlight=False)
-        out.print(f"trigger a backfill: prefect deployment run '{BACKFILL}/{backfill_name}' "
-                  "--param since=2025-01-01 --param until=2025-01-31", markup=False,
-                  highlight=False)
-        serve_deployments(deployments)
+        published = None
+        if not api:
+            err.print("note: no PREFECT_API_URL set: serving against a temporary local Prefect "
+                      "server that stops with this process. To see runs in a UI, run `prefect "
+                      "server start` and `prefect config set "
+                      "PREFECT_API_URL=http://127.0.0.1:4200/api` first.",
+                      markup=False, highlight=False)
+            # Started here, not lazily, so its address can be printed in a trigger command
+            # that works, and published for the other workwatch commands on this warehouse.
+            api = ensure_prefect(err)
+            published = publish_serve_api(db, api)
+        try:
+            out.print(f"serving {INGEST}/{ingest_name} (cron {when!r}, {schedule_timezone(config)}) "
+                      f"and {BACKFILL}/{backfill_name} (on demand) for {db}; Ctrl-C stops",
+                      markup=False, highlight=False)
+            prefix = f"PREFECT_API_URL={api} " if published else ""
+            out.print(f"trigger a backfill: {prefix}prefect deployment run "
+                      f"'{BACKFILL}/{backfill_name}' --param since=2025-01-01 "
+                      "--param until=2025-01-31", markup=False, highlight=False)
+            if published:
+                out.print(f"or, from another shell: workwatch backfill --db {db} --since 2025-01-01 "
+                          "--until 2025-01-31 (uses this server)", markup=False, highlight=False)
+            serve_deployments(deployments)
+        finally:
+            if published is not None:
+                serve_api_file(db).unlink(missing_ok=True)
 
 
 def _configured_api_url() -> str | None:

@@ -188,3 +188,51 @@ def quiet_crash_logs() -> None:
             logger.addFilter(_QuietFlowNotices())
     for name in DRAIN_NOTICE_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
+
+
+# ---------------------------------------------------------------- the server `serve` runs
+
+def serve_api_file(db_path: str | Path) -> Path:
+    """Where `workwatch serve` (on its temporary server) writes that server's API URL, so that
+    the trigger command it prints, and other workwatch commands on the same warehouse, reach
+    it instead of booting a server of their own (8-45 s each on this kind of machine)."""
+    return Path(str(db_path) + ".prefect-api")
+
+
+def publish_serve_api(db_path: str | Path, api_url: str) -> Path:
+    path = serve_api_file(db_path)
+    path.write_text(f"{api_url}\n", encoding="utf-8")
+    return path
+
+
+_SERVE_API_CONTEXTS: list = []
+
+
+def use_serve_api(db_path: str | Path, console=None) -> str | None:
+    """When no PREFECT_API_URL is set and a `workwatch serve` of this warehouse is running on
+    its temporary server, point this process's Prefect client there; returns the URL used."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        return None
+    path = serve_api_file(db_path)
+    try:
+        url = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not url.startswith(("http://127.", "http://localhost")):
+        return None
+    try:
+        _check_reachable(url)
+    except PrefectStartError:
+        return None  # left behind by a serve that was killed
+    # Entered for the rest of this process: the flow about to run reports to serve's server.
+    # The context manager is kept referenced: collected, its generator would restore the old
+    # settings at once.
+    context = temporary_settings(updates={PREFECT_API_URL: url})
+    context.__enter__()
+    _SERVE_API_CONTEXTS.append(context)
+    if console is not None:
+        console.print(f"using the Prefect server of `workwatch serve` at {url}",
+                      markup=False, highlight=False)
+    return url

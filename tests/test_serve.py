@@ -163,3 +163,52 @@ async def _wait_for_deployments(get_client, proc, names: set[str], timeout: floa
                 return found
             await asyncio.sleep(0.5)
     raise AssertionError(f"deployments {names} not registered within {timeout}s")
+
+
+def test_serve_on_its_temporary_server_prints_a_trigger_that_works_and_lends_its_server(tmp_path):
+    """Without PREFECT_API_URL, `serve` starts its temporary server first, prints a trigger
+    command carrying that server's URL, and other workwatch commands on the same warehouse
+    use that server instead of booting their own (issue 18: scheduling you can trust)."""
+    from warehouse.db import read_connection, write_connection
+
+    db = tmp_path / "w.duckdb"
+    with write_connection(db):
+        pass
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_LOGGING_LEVEL="WARNING",
+               PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180")
+    exe = Path(sys.executable).with_name("workwatch")
+    proc = subprocess.Popen([str(exe), "serve", "--feeds", str(feeds), "--db", str(db)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    trigger = ""
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not trigger:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            if line.startswith("trigger a backfill: PREFECT_API_URL=http://127.0.0.1"):
+                trigger = line
+        assert trigger, "serve printed no trigger command with its server's URL"
+        url = trigger.split("PREFECT_API_URL=", 1)[1].split()[0]
+        assert (tmp_path / "w.duckdb.prefect-api").read_text().strip() == url
+        backfill = subprocess.run(
+            [str(exe), "backfill", "--db", str(db), "--source", "reclassify", "--feeds", str(feeds)],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+        assert backfill.returncode == 0, backfill.stderr[-2000:]
+        assert f"using the Prefect server of `workwatch serve` at {url}" in backfill.stderr
+        assert "starting Prefect" not in backfill.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+    assert not (tmp_path / "w.duckdb.prefect-api").exists()
+    with read_connection(db) as con:
+        assert con.execute("SELECT kind, status FROM runs").fetchall() == [("backfill", "ok")]
