@@ -20,7 +20,7 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pandas as pd
 
-from extractors.errors import WarehouseError
+from warehouse.errors import WarehouseError
 from warehouse.analytics import QueryParams, run_query
 from warehouse.db import migrations, read_connection
 from warehouse.facts import facts_fresh, rebuild_facts

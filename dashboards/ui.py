@@ -13,7 +13,8 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.safety import escaped
-from extractors.errors import WarehouseLockedError, WorkwatchError
+from core.errors import WorkwatchError
+from warehouse.errors import WarehouseLockedError
 
 CONTEXT_KEY = "workwatch_context"
 DATES_KEY = "dates"

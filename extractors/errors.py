@@ -1,7 +1,7 @@
-"""The exception tree of workwatch.
+"""The extractors' exceptions (fetching, feed parsing, extraction).
 
-WorkwatchError
-├── ConfigError            feeds.toml / settings are wrong (the message names the line)
+WorkwatchError             core/errors.py: the base every layer shares
+├── ConfigError            core/errors.py: feeds.toml / settings are wrong (names the line)
 ├── FetchError             an HTTP fetch failed (carries the URL)
 │   ├── TransientFetchError    worth retrying later: timeouts, connection errors, 429, 5xx
 │   │   ├── FetchTimeoutError      no complete answer in time (request deadline, read, connect)
@@ -14,19 +14,17 @@ WorkwatchError
 │       └── NotHTMLError           page is a PDF, an image ...
 ├── FeedParseError         the body is not a feed, or nothing could be recovered from it
 ├── ExtractionError        no article text could be extracted from a page
-└── WarehouseError         the DuckDB warehouse refused an operation
-    └── WarehouseLockedError   another process holds the write lock
+└── WarehouseError         warehouse/errors.py (and WarehouseLockedError)
 """
 
 from __future__ import annotations
 
+from core.errors import ConfigError, WorkwatchError
 
-class WorkwatchError(Exception):
-    """Base of every error workwatch raises on purpose."""
-
-
-class ConfigError(WorkwatchError):
-    """The configuration is invalid."""
+__all__ = ["WorkwatchError", "ConfigError", "FetchError", "TransientFetchError",
+           "FetchTimeoutError", "RobotsUnavailableError", "HardFetchError", "BlockedURLError",
+           "InvalidURLError", "BodyTooLargeError", "RobotsDisallowedError", "NotHTMLError",
+           "FeedParseError", "ExtractionError"]
 
 
 class FetchError(WorkwatchError):
@@ -109,11 +107,3 @@ class ExtractionError(WorkwatchError):
     """No article text could be extracted."""
 
     reason = "no_text"
-
-
-class WarehouseError(WorkwatchError):
-    """The warehouse refused an operation."""
-
-
-class WarehouseLockedError(WarehouseError):
-    """Another process is writing to the warehouse."""

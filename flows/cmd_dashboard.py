@@ -13,7 +13,8 @@ from pathlib import Path
 
 import typer
 
-from extractors.errors import WarehouseError, WorkwatchError
+from core.errors import WorkwatchError
+from warehouse.errors import WarehouseError
 from flows.cli import DB_OPTION, UsageError, app, err, handle_errors, out
 
 APP_PATH = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"

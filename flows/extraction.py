@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from classifiers.base import DEFAULT, get_classifier
 from extractors.extract import ExtractSettings, detect_language, extract_pages
-from extractors.testhooks import pause_point
+from core.hooks import pause_point
 from extractors.types import Article, Classification, Page, TextItem
 
 
 def extract_and_classify(pages: list[Page], classifier_name: str, settings: ExtractSettings
                          ) -> tuple[list[Article], list[Classification], list[dict]]:
     """Worker-process function: extract a chunk of pages and classify the articles."""
-    pause_point("extract")  # crash tests only (extractors/testhooks.py)
+    pause_point("extract")  # crash tests only (core/hooks.py)
     articles, errors = extract_pages(pages, settings)
     classifier = get_classifier(classifier_name)
     classifications = classifier.classify(

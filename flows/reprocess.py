@@ -24,7 +24,8 @@ import pyarrow.compute as pc
 
 from classifiers.base import DEFAULT, get_classifier
 from extractors.archive import read_archived
-from extractors.errors import ExtractionError, WarehouseError
+from extractors.errors import ExtractionError
+from warehouse.errors import WarehouseError
 from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_article
 from extractors.sitemaps import DateWindow
 from extractors.types import FeedItem, Page, TextItem

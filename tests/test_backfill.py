@@ -252,7 +252,7 @@ def test_url_file_with_a_bad_line_names_it(site, feeds, tmp_path, pool):
 
 
 def test_backfill_holds_the_ingest_lock(site, feeds, tmp_path, pool):
-    from extractors.errors import WarehouseLockedError
+    from warehouse.errors import WarehouseLockedError
     from warehouse.db import ingest_lock
 
     db = tmp_path / "w.duckdb"

@@ -5,7 +5,7 @@ ingests started at once: the second exits with a clear message.
 
 The processes talk to the session's Prefect test server (PREFECT_API_URL), to the sample
 outlets served from this process, and are held at a stage by a slow page server or by the
-test hook of extractors/testhooks.py (WORKWATCH_TEST_PAUSE_AT)."""
+test hook of core/hooks.py (WORKWATCH_TEST_PAUSE_AT)."""
 
 from __future__ import annotations
 

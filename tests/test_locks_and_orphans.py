@@ -84,7 +84,7 @@ def test_a_lock_file_naming_a_dead_process_is_taken_over_with_one_line(tmp_path,
 
 
 def test_the_lock_dies_with_its_process_and_is_not_inherited_by_forked_children(tmp_path):
-    from extractors.errors import WarehouseLockedError
+    from warehouse.errors import WarehouseLockedError
     from warehouse.db import ingest_lock
 
     db = tmp_path / "w.duckdb"
@@ -293,7 +293,7 @@ def test_a_notebook_holding_the_file_itself_gets_a_clear_message(tmp_path, monke
     """A process that opened the warehouse file itself (not through workwatch) still blocks
     writers: the writer waits, says for whom and why, and fails with that if it has to."""
     import warehouse.db as wdb
-    from extractors.errors import WarehouseLockedError
+    from warehouse.errors import WarehouseLockedError
 
     db = tmp_path / "w.duckdb"
     with wdb.write_connection(db):

@@ -19,7 +19,8 @@ from typing import Any
 
 import duckdb
 
-from extractors.errors import WarehouseError, WorkwatchError
+from core.errors import WorkwatchError
+from warehouse.errors import WarehouseError
 from warehouse.db import migrations, read_connection, write_connection
 from warehouse.export import safe_target, write_parquet
 from warehouse.facts import facts_fresh, rebuild_facts

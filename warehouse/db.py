@@ -41,7 +41,8 @@ from typing import Iterator
 
 import duckdb
 
-from extractors.errors import WarehouseError, WarehouseLockedError, WorkwatchError
+from core.errors import WorkwatchError
+from warehouse.errors import WarehouseError, WarehouseLockedError
 from warehouse.tx import transaction
 
 # A new warehouse file is written in a storage format that DuckDB 1.5 can read too, so the

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import duckdb
 
-from extractors.errors import WarehouseError
+from warehouse.errors import WarehouseError
 from warehouse.db import read_connection
 from warehouse.query import _explain, lock_down
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from classifiers.base import TOPICS
-from extractors.errors import WorkwatchError
+from core.errors import WorkwatchError
 from warehouse.db import read_connection, utcnow, write_connection
 from warehouse.tx import transaction
 

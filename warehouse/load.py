@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 import duckdb
 import pyarrow as pa
 
-from extractors.testhooks import pause_point
+from core.hooks import pause_point
 from extractors.types import Article, Classification, Evidence, Feed
 from warehouse.clusters import assign_clusters
 from warehouse.db import naive_utc, utcnow
@@ -115,7 +115,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str | None, articles: Seq
         refresh_facts(con, [a.article_id for a in articles] + [c.item_id for c in classifications],
                       facts_were_fresh)
         after_load(con, [a.article_id for a in articles])  # search index, watch hits (issue 20)
-        pause_point("commit")  # crash tests only (extractors/testhooks.py)
+        pause_point("commit")  # crash tests only (core/hooks.py)
     return con.execute("SELECT count(*) FROM articles").fetchone()[0] - before
 
 

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import duckdb
 
-from extractors.errors import WarehouseError
+from warehouse.errors import WarehouseError
 from extractors.types import Feed
 from warehouse.db import read_connection
 from warehouse.sqlfiles import sql

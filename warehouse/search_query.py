@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Union
 
-from extractors.errors import WorkwatchError
+from core.errors import WorkwatchError
 
 FIELDS = ("title", "outlet")
 # The words search_tokens leaves out of the index (keep in step with 020_search.sql).

@@ -34,7 +34,7 @@ from typing import Sequence
 
 import duckdb
 
-from extractors.errors import ConfigError
+from core.errors import ConfigError
 from warehouse.db import utcnow
 from warehouse.sqlfiles import sql
 from warehouse.tx import transaction

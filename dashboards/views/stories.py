@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data, safety, ui
-from extractors.errors import WorkwatchError
+from core.errors import WorkwatchError
 
 
 def score(value) -> str:

@@ -1,6 +1,6 @@
 """Test hook: hold a run at a named point so that a crash test can SIGKILL it there.
 
-Only active when the environment variable WORKWATCH_TEST_PAUSE_AT is set (never in normal
+Imported by core/hooks.py only when WORKWATCH_TEST_PAUSE_AT is set. Only active when the environment variable WORKWATCH_TEST_PAUSE_AT is set (never in normal
 use). Its value is `<point>` or `<point>@<n>` (the n-th time the point is reached in this
 process; default the first). Points: `extract` (inside an extraction worker) and `commit`
 (inside a batch's load transaction, just before COMMIT). When a run reaches the point it
