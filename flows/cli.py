@@ -210,6 +210,11 @@ def ingest(
         help="Whole-run deadline: seconds or e.g. 90s, 10m (default: run_deadline_s in "
              "feeds.toml, 10m; 0 for none). What is done by then is committed, the rest "
              "deferred to the next run (exit 4)."),
+    classifier: Optional[str] = typer.Option(
+        None, "--classifier",
+        help="learned (the default offline classifier) or rules: that one only; llm: the "
+             "offline classifier, then the LLM judge on the run's candidates (needs "
+             "[classifier.llm] or WORKWATCH_LLM_BASE_URL; used by default when configured)."),
 ):
     """Run the daily ingestion now: fetch feeds, load new articles, classify them.
 
@@ -229,6 +234,8 @@ def ingest(
         if not load_config(feeds).enabled_feeds():
             raise WorkwatchError(f"{feeds} has no enabled feed: add one with `workwatch feeds "
                                  "add URL` (a feed, or a site's homepage)")
+    if classifier is not None:  # checked before Prefect starts
+        check_ingest_classifier(classifier, feeds)
     if deadline is not None:  # checked before Prefect starts
         from extractors.settings import parse_duration
 
@@ -238,12 +245,27 @@ def ingest(
             raise UsageError(f"--deadline {deadline!r} is not a duration: use seconds (600) "
                              "or a number with a unit (90s, 10m, 1h); 0 for none") from None
     summary = run_ingest(feeds, db, feed or None, batch_size=batch_size, workers=workers,
-                         force=force, progress=not json_out, dask=dask, deadline=deadline)
+                         force=force, progress=not json_out, dask=dask, deadline=deadline,
+                         classifier=classifier)
     if json_out:
         out.file.write(json.dumps(summary, default=str) + "\n")
     else:
         print_summary(summary)
     finish_ingest(summary)
+
+
+def check_ingest_classifier(name: str, feeds: str) -> None:
+    """--classifier of ingest: an offline classifier's name, or llm when a judge is configured."""
+    from classifiers.base import available
+
+    if name == "llm":
+        from flows.llm_setup import llm_settings
+
+        if not llm_settings(feeds).enabled:
+            raise UsageError("--classifier llm: no LLM judge is configured (set [classifier.llm] "
+                             "base_url in feeds.toml or WORKWATCH_LLM_BASE_URL)")
+    elif name not in available():
+        raise UsageError(f"--classifier {name!r}: choose llm or one of {', '.join(available())}")
 
 
 def ingest_exit_code(summary: dict) -> int:

@@ -60,9 +60,13 @@ async def process_batch_task(rt: Runtime, batch_no: int, batch: Batch, clock: Ru
 async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/workwatch.duckdb",
                        feed_names: list[str] | None = None, data_dir: str | None = None,
                        batch_size: int = 100, workers: int | None = None,
-                       force: bool = False, deadline: float | str | None = None
-                       ) -> dict[str, Any]:
+                       force: bool = False, deadline: float | str | None = None,
+                       classifier: str | None = None) -> dict[str, Any]:
     """Fetch every due feed, load its new articles with their classifications, summarise.
+
+    classifier: None (the default offline classifier, then the LLM judge on the run's
+    candidates when one is configured), "llm" (the same, the judge required), or an offline
+    classifier's name ("learned", "rules": that one only, no judge).
 
     deadline: the whole run's, in seconds or as "10m" (default: run_deadline_s in feeds.toml's
     [fetch], 600 s; 0 for none). What is done by then is committed, the rest deferred to the
@@ -89,6 +93,8 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
             async with pipeline.open_runtime(run_id, db, data, config.fetch, workers,
                                              batch_size) as rt:
                 rt.trust_feeds(feeds)
+                if classifier not in (None, "llm"):
+                    rt.classifier_name = classifier
                 use_task_runner_for_extraction(rt)
                 if pipeline.news_likely(due, stored, now):
                     pipeline.start_pool(rt)
@@ -107,7 +113,8 @@ async def daily_ingest(feeds_path: str = "feeds.toml", db_path: str = "data/work
         from flows.alerts import after_ingest  # issue 20: watch hits, alerts (never raises)
         after_ingest(db, feeds_path, run_id)
         from flows.llm_reclassify import after_ingest_judge  # issue 17: only when configured
-        judged = after_ingest_judge(db, feeds_path, run_id)  # (never raises)
+        judged = (after_ingest_judge(db, feeds_path, run_id)  # (never raises)
+                  if classifier in (None, "llm") else None)
         if judged is not None:
             summary["llm"] = judged
     await _publish(summary)

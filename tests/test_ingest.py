@@ -152,3 +152,30 @@ def test_failing_feed_does_not_stop_the_run(sample_site, tmp_path):
     forced = ingest(feeds, db, force=True)
     assert {f["feed"]: f["status"] for f in forced["feeds"]}["gone"] == "error"
     assert rows(db, "SELECT consecutive_failures FROM feeds WHERE name = 'gone'") == [(2,)]
+
+
+def test_ingest_with_a_chosen_offline_classifier(sample_feeds, tmp_path):
+    """`--classifier rules` classifies a run with the rules only (and never the LLM judge)."""
+    from classifiers.base import DEFAULT
+
+    db = tmp_path / "w.duckdb"
+    summary = ingest(sample_feeds, db, classifier="rules")
+    assert summary["status"] == "ok" and summary["new_articles"] > 0
+    assert rows(db, "SELECT DISTINCT classifier FROM classifications") == [("rules",)]
+    assert "llm" not in summary
+    assert DEFAULT != "rules"  # the default run would have used another classifier
+
+
+def test_ingest_classifier_option_is_checked_before_prefect_starts(sample_feeds, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.delenv("WORKWATCH_LLM_BASE_URL", raising=False)
+    runner = CliRunner()
+    for value, message in (("llm", "no LLM judge is configured"), ("bogus", "choose llm or one of")):
+        result = runner.invoke(app, ["ingest", "--feeds", str(sample_feeds), "--db",
+                                     str(tmp_path / "w.duckdb"), "--classifier", value])
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "starting Prefect" not in result.output
+    assert not (tmp_path / "w.duckdb").exists()
