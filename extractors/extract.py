@@ -15,7 +15,7 @@ import trafilatura
 
 from extractors.errors import ExtractionError
 from extractors.text import CONTROL_RE, clean_text, plausible_date
-from extractors.types import Article, Page
+from extractors.types import Article, ArticleError, Page
 
 MAX_TEXT_CHARS = 200_000
 MIN_WORDS = 5
@@ -71,17 +71,17 @@ def extract_article(page: Page, settings: ExtractSettings = DEFAULT_EXTRACT) -> 
 
 
 def extract_pages(pages: list[Page], settings: ExtractSettings = DEFAULT_EXTRACT
-                  ) -> tuple[list[Article], list[dict]]:
+                  ) -> tuple[list[Article], list[ArticleError]]:
     """Extract a batch; failures come back as error records, never as exceptions."""
     articles, errors = [], []
     for page in pages:
         try:
             articles.append(extract_article(page, settings))
         except ExtractionError as exc:
-            errors.append({"article_id": page.item.article_id, "url": page.item.url,
-                           "feed": page.item.feed, "stage": "extract", "kind": "hard",
-                           # the entry's fingerprint: not fetched again until the entry changes
-                           "reason": exc.reason, "error": page.item.mark_entry(str(exc))})
+            errors.append(ArticleError(
+                page.item.article_id, page.item.url, page.item.feed, "extract", "hard",
+                # the entry's fingerprint: not fetched again until the entry changes
+                exc.reason, page.item.mark_entry(str(exc))))
     return articles, errors
 
 

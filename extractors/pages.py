@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from extractors.errors import FetchError, FetchTimeoutError
 from extractors.http import Fetcher
-from extractors.types import FeedItem, Page
+from extractors.types import ArticleError, FeedItem, Page
 
 
 async def fetch_page(fetcher: Fetcher, item: FeedItem, trusted_host: str | None) -> Page:
@@ -23,7 +23,7 @@ async def fetch_page(fetcher: Fetcher, item: FeedItem, trusted_host: str | None)
 async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
                             feed_hosts: dict[str, str], size: int,
                             on_page: Callable[[], None] | None = None
-                            ) -> AsyncIterator[tuple[list[Page], list[dict]]]:
+                            ) -> AsyncIterator[tuple[list[Page], list[ArticleError]]]:
     """Fetch many pages at once (the fetcher's per-host gates keep it polite) and hand them on
     in chunks of `size` pages as they arrive, with the errors met so far, so that extraction
     can start before the slowest page of a batch is in. A page that fails is an error record,
@@ -36,7 +36,7 @@ async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
     tasks = [asyncio.ensure_future(fetch_page_or_error(fetcher, item, feed_hosts))
              for item in items]
     pages: list[Page] = []
-    errors: list[dict] = []
+    errors: list[ArticleError] = []
     try:
         for next_done in asyncio.as_completed(tasks):
             result = await next_done
@@ -57,20 +57,16 @@ async def fetch_page_chunks(fetcher: Fetcher, items: Sequence[FeedItem],
 
 
 async def fetch_page_or_error(fetcher: Fetcher, item: FeedItem,
-                             feed_hosts: dict[str, str]) -> Page | dict:
+                             feed_hosts: dict[str, str]) -> Page | ArticleError:
     """The page, or an error record (`timed_out` set when it ran out of time)."""
     try:
         return await fetch_page(fetcher, item, feed_hosts.get(item.feed, ""))
     except FetchError as exc:
-        error = {"article_id": item.article_id, "url": item.url, "feed": item.feed,
-                 "stage": "fetch", "kind": exc.kind, "reason": exc.reason, "error": str(exc)}
-        if isinstance(exc, FetchTimeoutError):
-            error["timed_out"] = True
-        return error
+        return ArticleError(item.article_id, item.url, item.feed, "fetch", exc.kind, exc.reason,
+                            str(exc), timed_out=isinstance(exc, FetchTimeoutError))
     except Exception as exc:  # one broken page never fails the batch; retried next run
-        return {"article_id": item.article_id, "url": item.url, "feed": item.feed,
-                "stage": "fetch", "kind": "transient", "reason": "unexpected",
-                "error": f"unexpected error: {type(exc).__name__}: {exc}"[:500]}
+        return ArticleError(item.article_id, item.url, item.feed, "fetch", "transient",
+                            "unexpected", f"unexpected error: {type(exc).__name__}: {exc}"[:500])
 
 
 def host_of(url: str) -> str:

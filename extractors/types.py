@@ -176,6 +176,26 @@ def _strip_credentials(obj, *names: str) -> None:
 
 
 @dataclass(frozen=True)
+class ArticleError:
+    """One article a run could not fetch or extract: one `article_errors` row, and one entry
+    of a run summary's `article_errors` (see `fields`)."""
+
+    article_id: str
+    url: str
+    feed: str | None
+    stage: str  # "fetch" or "extract"
+    kind: str | None  # "hard", "transient" or "deferred" (flows/streaming.py)
+    reason: str | None  # a short code for counting (not_html, robots, no_text, ...)
+    error: str  # the message
+    timed_out: bool = False  # a fetch that ran out of time (counts towards a slow host); not stored
+
+    def fields(self, names: tuple[str, ...] = ("url", "stage", "kind", "reason", "error")
+               ) -> dict[str, str | None]:
+        """These fields as a dict: what run summaries print."""
+        return {n: getattr(self, n) for n in names}
+
+
+@dataclass(frozen=True)
 class TextItem:
     """The classifier's input: anything with an id, a title, a summary and a text."""
 

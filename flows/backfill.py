@@ -39,7 +39,7 @@ from extractors.pages import host_of
 from extractors.settings import FetchSettings
 from extractors.sitemaps import (DateWindow, SitemapEntry, discover_sitemaps, site_origins,
                                  walk_sitemaps)
-from extractors.types import Article, Feed, FeedItem
+from extractors.types import Article, ArticleError, Feed, FeedItem
 from extractors.urls import canonical_url, is_fetchable
 from flows import pipeline
 from flows.pipeline import BatchResult, Runtime
@@ -153,7 +153,7 @@ class Tally:
     ai_work: int = 0
     out_of_range: int = 0
     unit_errors: list[dict] = field(default_factory=list)
-    article_errors: list[dict] = field(default_factory=list)
+    article_errors: list[ArticleError] = field(default_factory=list)
     failed_scopes: set[str] = field(default_factory=set)
     ok_scopes: set[str] = field(default_factory=set)
 
@@ -347,7 +347,7 @@ async def run_unit(job: Job, key: str, unit: Unit) -> None:
         t.article_errors.extend(result.errors)
         if job.on_batch is not None:
             job.on_batch(result)
-    if not any(e.get("kind") == "transient" for r in results for e in r.errors):
+    if not any(e.kind == "transient" for r in results for e in r.errors):
         await in_warehouse(job.rt, mark_done, job.rt.db_path, key, unit, job.rt.run_id, results)
 
 
@@ -499,7 +499,7 @@ def fetching_summary(t: Tally) -> dict[str, Any]:
             "fetched": t.fetched, "new_articles": t.new_articles, "ai_work": t.ai_work,
             "out_of_range": t.out_of_range, "errors": errors,
             "unit_errors": t.unit_errors[:50],
-            "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "error")}
+            "article_errors": [e.fields(("url", "stage", "kind", "error"))
                                for e in t.article_errors[:50]]}
 
 

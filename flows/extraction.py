@@ -9,11 +9,11 @@ from __future__ import annotations
 from classifiers.base import DEFAULT, get_classifier
 from extractors.extract import ExtractSettings, detect_language, extract_pages
 from core.hooks import pause_point
-from extractors.types import Article, Classification, Page, TextItem
+from extractors.types import Article, ArticleError, Classification, Page, TextItem
 
 
 def extract_and_classify(pages: list[Page], classifier_name: str, settings: ExtractSettings
-                         ) -> tuple[list[Article], list[Classification], list[dict]]:
+                         ) -> tuple[list[Article], list[Classification], list[ArticleError]]:
     """Worker-process function: extract a chunk of pages and classify the articles."""
     pause_point("extract")  # crash tests only (core/hooks.py)
     articles, errors = extract_pages(pages, settings)

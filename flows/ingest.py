@@ -24,7 +24,7 @@ from extractors.config import load_config
 from extractors.errors import ConfigError
 from extractors.health import is_due
 from extractors.settings import parse_duration
-from extractors.types import Feed
+from extractors.types import ArticleError, Feed
 from flows import pipeline, streaming
 from flows.pipeline import BatchResult, FeedOutcome, Runtime
 from flows.progress import reporter
@@ -166,10 +166,10 @@ def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list,
             deferred_feeds: list[Feed], stream: Stream, results: list[BatchResult], stored: dict,
             now, seconds: float, clock: RunClock) -> dict[str, Any]:
     all_errors = [e for r in results for e in r.errors]
-    deferrals = [e for e in all_errors if e.get("kind") == streaming.DEFERRED]
-    errors = [e for e in all_errors if e.get("kind") != streaming.DEFERRED]
+    deferrals = [e for e in all_errors if e.kind == streaming.DEFERRED]
+    errors = [e for e in all_errors if e.kind != streaming.DEFERRED]
     # a feed whose items were not all handled keeps its old validators: re-parsed next run
-    incomplete = {e["feed"] for e in all_errors if e.get("kind") in ("transient", streaming.DEFERRED)}
+    incomplete = {e.feed for e in all_errors if e.kind in ("transient", streaming.DEFERRED)}
     feed_rows = pipeline.feed_results(outcomes, dict(stream.new_by_feed), incomplete, stored, now)
     deferred_rows = [_deferred_feed(f, clock, now) for f in deferred_feeds]
     counts = {
@@ -188,7 +188,7 @@ def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list,
         "deferred_by_reason": _count_reasons(deferrals),
         # the deadline cut work short (not merely passed while the last batch was loading)
         "deadline_hit": clock.reason == streaming.RUN_DEADLINE and bool(
-            deferred_feeds or any(e.get("reason") == streaming.RUN_DEADLINE for e in deferrals)),
+            deferred_feeds or any(e.reason == streaming.RUN_DEADLINE for e in deferrals)),
         "deadline_s": clock.deadline_s,
         "interrupted": clock.signal_name,
         "batches": len(results),
@@ -204,8 +204,7 @@ def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list,
         finish_run(con, run_id, status, counts, _run_message(counts, clock))
     return {"run_id": run_id, "status": status, "seconds": round(seconds, 2), **counts,
             "feeds": [_feed_line(r) for r in feed_rows + skipped + deferred_rows],
-            "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "reason", "error")}
-                               for e in errors[:50]]}
+            "article_errors": [e.fields() for e in errors[:50]]}
 
 
 def _deferred_feed(feed: Feed, clock: RunClock, now) -> FeedResult:
@@ -226,11 +225,11 @@ def _run_message(counts: dict, clock: RunClock) -> str | None:
             "deferred to the next run")
 
 
-def _count_reasons(errors: list[dict]) -> dict[str, int]:
+def _count_reasons(errors: list[ArticleError]) -> dict[str, int]:
     """Article failures by reason (not_html, robots, blocked, too_large, transient ...)."""
     counts: dict[str, int] = {}
     for e in errors:
-        reason = e.get("reason") or e.get("kind") or "unknown"
+        reason = e.reason or e.kind or "unknown"
         counts[reason] = counts.get(reason, 0) + 1
     return dict(sorted(counts.items()))
 

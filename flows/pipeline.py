@@ -28,7 +28,8 @@ from extractors.health import after_failure, after_success
 from extractors.http import Fetcher
 from extractors.pages import fetch_page_chunks
 from extractors.settings import FetchSettings
-from extractors.types import Article, Classification, Feed, FeedFetch, FeedItem, Page
+from extractors.types import (Article, ArticleError, Classification, Feed, FeedFetch, FeedItem,
+                              Page)
 from flows.extraction import extract_and_classify, warm_up_worker
 from flows.progress import reporter
 from warehouse.db import read_connection, write_connection
@@ -84,7 +85,7 @@ class BatchResult:
     attempted: int
     new_articles: int
     ai_work: int
-    errors: tuple[dict, ...] = ()
+    errors: tuple[ArticleError, ...] = ()
     dropped: int = 0  # extracted but not loaded: rejected by process_batch's `settle`
 
 
@@ -243,7 +244,7 @@ async def process_batch(rt: Runtime, items: Sequence[FeedItem],
 
     settle: when given, each extracted article goes through it before loading and is dropped
     when it returns None (a backfill settles dates and keeps only its date range)."""
-    errors: list[dict] = []
+    errors: list[ArticleError] = []
     extracting: list[asyncio.Task] = []
     shown = [0]  # the progress bar advances as each page is fetched (a backfill's bar sat
                  # at 0/28 while the batch's pages were fetched, then jumped to 28/28)
@@ -293,7 +294,7 @@ def chunk_size(rt: Runtime) -> int:
 
 
 async def _extract_chunk(rt: Runtime, pages: list[Page]
-                         ) -> tuple[list[Article], list[Classification], list[dict]]:
+                         ) -> tuple[list[Article], list[Classification], list[ArticleError]]:
     """Extract and classify a chunk of pages in the pool (or on Dask). A crashed worker fails
     its chunk, never the run: its pages come back as transient errors."""
     try:
@@ -308,11 +309,11 @@ async def _extract_chunk(rt: Runtime, pages: list[Page]
         return [], [], [_chunk_error(p, exc) for p in pages]
 
 
-def _chunk_error(page: Page, exc: BaseException) -> dict:
+def _chunk_error(page: Page, exc: BaseException) -> ArticleError:
     """Transient: the next run tries the page again."""
-    return {"article_id": page.item.article_id, "url": page.item.url, "feed": page.item.feed,
-            "stage": "extract", "kind": "transient", "reason": "extractor_crashed",
-            "error": f"extraction worker failed: {type(exc).__name__}: {exc}"[:500]}
+    return ArticleError(page.item.article_id, page.item.url, page.item.feed, "extract",
+                        "transient", "extractor_crashed",
+                        f"extraction worker failed: {type(exc).__name__}: {exc}"[:500])
 
 
 def _load(rt: Runtime, articles, classifications, errors) -> int:

@@ -28,7 +28,7 @@ from extractors.errors import ExtractionError
 from warehouse.errors import WarehouseError
 from extractors.extract import DEFAULT_EXTRACT, ExtractSettings, extract_article
 from extractors.sitemaps import DateWindow
-from extractors.types import FeedItem, Page, TextItem
+from extractors.types import ArticleError, FeedItem, Page, TextItem
 from flows.pipeline import default_workers
 from flows.progress import reporter
 from warehouse import rescore
@@ -66,7 +66,7 @@ class ReprocessResult:
     considered: int
     extracted: int
     changed: int  # articles whose text changed
-    errors: tuple[dict, ...]
+    errors: tuple[ArticleError, ...]
     reclassified: ReclassifyResult | None
     seconds: float
 
@@ -74,7 +74,7 @@ class ReprocessResult:
         r = self.reclassified
         reasons: dict[str, int] = {}
         for e in self.errors:
-            reasons[e.get("reason") or "unknown"] = reasons.get(e.get("reason") or "unknown", 0) + 1
+            reasons[e.reason or "unknown"] = reasons.get(e.reason or "unknown", 0) + 1
         # nothing re-extracted and every article failed: "failed" (the CLI exits 3), not "ok"
         status = ("ok" if not self.errors
                   else "failed" if not self.extracted else "partial")
@@ -83,8 +83,7 @@ class ReprocessResult:
                 "ai_work": r.ai_work if r else 0, "classifier_version": r.version if r else None,
                 "current": r.current if r else None, "errors": len(self.errors),
                 "errors_by_reason": dict(sorted(reasons.items())),
-                "article_errors": [{k: e.get(k) for k in ("url", "stage", "kind", "reason", "error")}
-                                   for e in self.errors[:50]],
+                "article_errors": [e.fields() for e in self.errors[:50]],
                 "message": f"re-extracted {self.extracted} of {self.considered} articles, "
                            f"{self.changed} texts changed"}
 
@@ -202,7 +201,8 @@ def switch_if_complete(db_path: Path, classifier: str, version: str) -> tuple[bo
 
 
 def reextract_rows(rows: list[dict], archive_root: str, classifier_name: str,
-                   settings: ExtractSettings) -> tuple[list[dict], pa.Table, list[dict]]:
+                   settings: ExtractSettings
+                   ) -> tuple[list[dict], pa.Table, list[ArticleError]]:
     """Worker-process function: read raw HTML back from the WARC archive, extract, classify.
     Returns (new texts, classifications, errors)."""
     texts, articles, errors = [], [], []
@@ -243,9 +243,9 @@ def _page(row: dict, url: str | None, html: bytes) -> Page:
                 archive_path=row["archive_path"])
 
 
-def _error(row: dict, stage: str, message: str, reason: str) -> dict:
-    return {"article_id": row["article_id"], "url": row["url"], "feed": row["feed"],
-            "stage": stage, "kind": "hard", "reason": reason, "error": message}
+def _error(row: dict, stage: str, message: str, reason: str) -> ArticleError:
+    return ArticleError(row["article_id"], row["url"], row["feed"], stage, "hard", reason,
+                        message)
 
 
 def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow(),
@@ -259,7 +259,7 @@ def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow
     workers = workers or default_workers()
     clf = get_classifier(classifier)
     considered = extracted = changed = ai_work = 0
-    errors: list[dict] = []
+    errors: list[ArticleError] = []
     after = ""
     with write_connection(db_path) as con:
         total = rescore.reprocess_count(con, window.start, window.end)

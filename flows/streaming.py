@@ -40,7 +40,7 @@ from typing import Awaitable, Callable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 from extractors.pages import fetch_page_or_error
-from extractors.types import Feed, FeedItem, Page
+from extractors.types import ArticleError, Feed, FeedItem, Page
 from flows import pipeline
 from flows.pipeline import BatchResult, FeedOutcome, Runtime
 from flows.progress import reporter
@@ -181,7 +181,7 @@ class Batch:
     opened_at: float | None = None  # loop time of its first result
     results: int = 0  # fetch results (pages and errors): each holds a pipeline slot
     chunks: list[Chunk] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)  # fetch errors and deferrals
+    errors: list[ArticleError] = field(default_factory=list)  # fetch errors and deferrals
     pending: list[Page] = field(default_factory=list)  # pages not yet sent to extraction
     sealed_by: str | None = None  # size | timer | end
 
@@ -407,10 +407,10 @@ class Stream:
             host.workers -= 1
             self._changed.set()
 
-    def _note_timeout(self, host: _Host, item: FeedItem, result: Page | dict) -> None:
+    def _note_timeout(self, host: _Host, item: FeedItem, result: Page | ArticleError) -> None:
         """After host_max_timeouts timeouts in a row (requests, retries included, as the
         fetcher counts them; or pages), the host's queued pages are deferred."""
-        if isinstance(result, dict) and result.get("timed_out"):
+        if isinstance(result, ArticleError) and result.timed_out:
             host.timeouts += 1
             in_a_row = max(host.timeouts, self.rt.fetcher.host_timeouts(item.url))
             if in_a_row >= self.settings.host_max_timeouts and not host.deferred:
@@ -422,14 +422,13 @@ class Stream:
 
     def _defer(self, item: FeedItem, reason: str) -> None:
         n = self.settings.host_max_timeouts
-        self.open.errors.append({
-            "article_id": item.article_id, "url": item.url, "feed": item.feed,
-            "stage": "fetch", "kind": DEFERRED, "reason": reason,
-            "error": self.clock.deferral_message(reason, n=n)})
+        self.open.errors.append(ArticleError(
+            item.article_id, item.url, item.feed, "fetch", DEFERRED, reason,
+            self.clock.deferral_message(reason, n=n)))
 
     # ------------------------------------------------------------ batches
 
-    def _collect(self, result: Page | dict) -> None:
+    def _collect(self, result: Page | ArticleError) -> None:
         batch = self.open
         if batch.opened_at is None:
             batch.opened_at = self.clock.loop.time()
@@ -441,7 +440,6 @@ class Stream:
             if len(batch.pending) >= self.chunk_size or not self.chunks_in_flight:
                 self._launch_chunk(batch)
         else:
-            result.pop("timed_out", None)
             batch.errors.append(result)
         if batch.results >= self.rt.batch_size:
             self._seal("size")
@@ -523,9 +521,9 @@ async def finish_batch(rt: Runtime, batch: Batch, clock: RunClock) -> BatchResul
             errors += chunk_errors
         else:
             chunk.future.cancel()
-            errors += [{"article_id": p.item.article_id, "url": p.item.url, "feed": p.item.feed,
-                        "stage": "extract", "kind": DEFERRED, "reason": clock.reason or RUN_DEADLINE,
-                        "error": clock.deferral_message(clock.reason or RUN_DEADLINE)}
+            errors += [ArticleError(p.item.article_id, p.item.url, p.item.feed, "extract",
+                                    DEFERRED, clock.reason or RUN_DEADLINE,
+                                    clock.deferral_message(clock.reason or RUN_DEADLINE))
                        for p in chunk.pages]
     if failure is not None:
         raise failure

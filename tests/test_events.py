@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from classifiers.events import (ACTIONS, company_key, extract_events, known_org, normalise_company,
                                 parse_number)
-from extractors.types import Article, Classification, TextItem
+from extractors.types import Article, ArticleError, Classification, TextItem
 from flows.cli import app
 from warehouse.db import read_connection, write_connection
 from warehouse.events import refresh_events
@@ -317,10 +317,10 @@ def test_failed_load_rolls_back_articles_and_events(tmp_path):
     db = tmp_path / "rollback.duckdb"
     arts = coverage()
     with write_connection(db) as con:
-        with pytest.raises(KeyError):
-            # an article error without its url fails after the events are written
+        with pytest.raises(TypeError):
+            # an article error whose message is not text fails after the events are written
             load_batch(con, "run-x", arts, [verdict(a) for a in arts],
-                       errors=[{"article_id": "zzz", "stage": "fetch"}])
+                       errors=[ArticleError("zzz", "u", None, "fetch", "hard", None, 123)])
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 0
         load_batch(con, "run-y", arts, [verdict(a) for a in arts])

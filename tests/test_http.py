@@ -222,7 +222,7 @@ def test_page_chunks_hand_on_every_page_and_error_in_chunks():
     assert sizes == [3, 3]  # six pages in chunks of three, in the order they arrived
     pages = sorted(p.item.url.rsplit("/", 1)[1] for c, _e in chunks for p in c)
     assert pages == [f"p{i}.html" for i in range(6)]
-    errors = sorted(e["reason"] for _p, errs in chunks for e in errs)
+    errors = sorted(e.reason for _p, errs in chunks for e in errs)
     assert errors == ["http_error", "robots"]
 
 

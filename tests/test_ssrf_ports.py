@@ -59,8 +59,8 @@ def test_a_redirect_to_another_port_of_the_feed_host_is_refused():
     pages = [p for ps, _ in chunks for p in ps]
     errors = [e for _, es in chunks for e in es]
     assert [p.item.url for p in pages] == [site.url("/page")]
-    assert sorted(e["reason"] for e in errors) == ["blocked", "blocked"]
-    assert all(f"127.0.0.1:{admin.port}" in e["error"] for e in errors)
+    assert sorted(e.reason for e in errors) == ["blocked", "blocked"]
+    assert all(f"127.0.0.1:{admin.port}" in e.error for e in errors)
     assert admin.hits == []  # the admin port was never contacted
 
 

@@ -26,7 +26,7 @@ from extractors.feeds import fetch_feed, parse_feed, parse_feed_bytes
 from extractors.http import Fetcher
 from extractors.pages import fetch_page
 from extractors.settings import FetchSettings
-from extractors.types import Article, Feed, FeedItem, Page, article_id_for
+from extractors.types import Article, ArticleError, Feed, FeedItem, Page, article_id_for
 from extractors.urls import canonical_url, identity_key, identity_variants, strip_credentials
 from tests.conftest import CORPUS
 from tests.hostile_server import LoopbackServer, Reply
@@ -205,8 +205,7 @@ def test_feed_credentials_are_sent_for_the_feed_only_and_stored_nowhere(tmp_path
     archived = WarcArchive(tmp_path / "archive", "run").write(pages)
     with write_connection(tmp_path / "w.duckdb") as con:
         load_batch(con, "run", [_article(p) for p in archived], [], [
-            {"article_id": "x", "url": items[0].url, "feed": "f", "stage": "fetch",
-             "kind": "hard", "error": "HTTP 404"}])
+            ArticleError("x", items[0].url, "f", "fetch", "hard", None, "HTTP 404")])
         stored = con.execute("SELECT url || canonical_url || archive_path FROM articles").fetchall()
     assert len(stored) == 3
     for path in tmp_path.rglob("*"):
@@ -254,9 +253,9 @@ def test_variants_of_a_stored_article_are_known_whatever_scheme_or_slash(tmp_pat
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
 
 
-def _error(item: FeedItem, stage: str, reason: str, error: str, kind: str = "hard") -> dict:
-    return {"article_id": item.article_id, "url": item.url, "feed": item.feed, "stage": stage,
-            "kind": kind, "reason": reason, "error": error}
+def _error(item: FeedItem, stage: str, reason: str, error: str, kind: str = "hard"
+           ) -> ArticleError:
+    return ArticleError(item.article_id, item.url, item.feed, stage, kind, reason, error)
 
 
 def test_hard_failures_are_not_retried_within_the_configured_period(tmp_path):
@@ -287,7 +286,7 @@ def test_a_page_without_text_is_fetched_again_only_when_its_feed_entry_changes(t
 
     item = _item("https://news.example/empty", title="Nothing here")
     articles, errors = extract_pages([_page(item)])
-    assert articles == [] and errors[0]["reason"] == "no_text"
+    assert articles == [] and errors[0].reason == "no_text"
     with write_connection(tmp_path / "w.duckdb") as con:
         load_batch(con, "r1", [], [], errors)
         assert unseen_items(con, [item]) == []

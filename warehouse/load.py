@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from core.hooks import pause_point
-from extractors.types import Article, Classification, Evidence, Feed
+from extractors.types import Article, ArticleError, Classification, Evidence, Feed
 from warehouse.clusters import assign_clusters
 from warehouse.db import naive_utc, utcnow
 from warehouse.events import record_events
@@ -86,17 +86,18 @@ def classifications_table(classifications: Sequence[Classification]) -> pa.Table
     return pa.Table.from_pydict(columns, schema=CLASSIFICATION_SCHEMA)
 
 
-def errors_table(errors: Iterable[dict], run_id: str | None) -> pa.Table:
+def errors_table(errors: Iterable[ArticleError], run_id: str | None) -> pa.Table:
     now = utcnow()
-    rows = [{"run_id": run_id or "", "article_id": e["article_id"], "url": e["url"],
-             "feed": e.get("feed"), "stage": e["stage"], "kind": e.get("kind"),
-             "error": (e.get("error") or "")[:1000], "failed_at": now,
-             "reason": e.get("reason")} for e in errors]
+    rows = [{"run_id": run_id or "", "article_id": e.article_id, "url": e.url,
+             "feed": e.feed, "stage": e.stage, "kind": e.kind,
+             "error": (e.error or "")[:1000], "failed_at": now,
+             "reason": e.reason} for e in errors]
     return pa.Table.from_pylist(rows, schema=ERROR_SCHEMA)
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: str | None, articles: Sequence[Article],
-               classifications: Sequence[Classification], errors: Sequence[dict] = ()) -> int:
+               classifications: Sequence[Classification],
+               errors: Sequence[ArticleError] = ()) -> int:
     """Insert one batch of articles, their classifications and per-article errors atomically.
 
     Returns the number of articles that were new. Re-loading the same batch changes nothing.

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import duckdb
 import pyarrow as pa
 
+from extractors.types import ArticleError
 from warehouse.db import naive_utc
 from warehouse.events import refresh_events
 from warehouse.load import errors_table
@@ -90,7 +91,7 @@ def reprocess_page(con: duckdb.DuckDBPyConnection, since: datetime | None,
 
 def write_reextracted(con: duckdb.DuckDBPyConnection, run_id: str,
                       texts: Sequence[dict[str, Any]], classifications: Sequence[pa.Table],
-                      errors: Sequence = ()) -> None:
+                      errors: Sequence[ArticleError] = ()) -> None:
     """One transaction: new texts (dicts with TEXT_SCHEMA's keys), their classifications,
     their events and search index entries, and the per-article errors."""
     from warehouse.search import index_articles  # new texts re-indexed (issue 20)
