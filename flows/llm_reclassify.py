@@ -28,8 +28,7 @@ def reclassify_with_judge(db_path: str | Path, judge, window: DateWindow = DateW
     """Score the stored articles (in the window) without a row for the judge's version (all
     with rescore_all) and make the version current: `stories` shows the judge's verdict where
     it has one, the offline verdict elsewhere (migration 006)."""
-    from flows.reprocess import _require, switch_if_complete
-    from warehouse.load import mark_current_classifier
+    from flows.reprocess import _require, version_state
 
     db_path = Path(db_path)
     _require(db_path)
@@ -39,11 +38,10 @@ def reclassify_with_judge(db_path: str | Path, judge, window: DateWindow = DateW
         with write_connection(db_path) as con:
             rows = rescore.row_ids_to_score(con, window.start, window.end, judge.name,
                                             judge.version, rescore_all)
+        # current with its first rows (warehouse.load.mark_versions_current): articles it
+        # has not scored show their offline verdict
         scored, ai_work = _score_rows(db_path, judge, rows, slice_size)
-        if scored:  # current at once: articles it has not scored show their offline verdict
-            with write_connection(db_path) as con:
-                mark_current_classifier(con, judge.name, judge.version)
-        current, unscored = switch_if_complete(db_path, judge.name, judge.version)
+        current, unscored = version_state(db_path, judge.name, judge.version)
     return {"status": "ok", "classifier": judge.name, "version": judge.version,
             "selected": len(rows), "scored": scored, "ai_work": ai_work, "current": current,
             "unscored": unscored, "seconds": round(time.monotonic() - started, 2),
@@ -77,7 +75,6 @@ def after_ingest_judge(db_path: str | Path, feeds_path: str | Path, run_id: str)
     `stories` shows its verdicts where it has them (the offline ones elsewhere, migration
     006). None when not configured. Never raises: a run never fails because of the judge."""
     from flows.llm_setup import llm_settings, make_judge
-    from warehouse.load import mark_current_classifier
 
     try:
         settings = llm_settings(feeds_path)
@@ -88,10 +85,8 @@ def after_ingest_judge(db_path: str | Path, feeds_path: str | Path, run_id: str)
         judge.client.deadline = time.monotonic() + settings.post_run_s
         with write_connection(db_path) as con:
             rows = rescore.run_row_ids_to_score(con, run_id, judge.name, judge.version)
+        # the judge's version is current with its first rows (mark_versions_current)
         scored, ai_work = _score_rows(Path(db_path), judge, rows, SLICE)
-        if scored:
-            with write_connection(db_path) as con:
-                mark_current_classifier(con, judge.name, judge.version)
         log.info("%s; %d articles of run %s", judge.stats.line(), scored, run_id)
         return {"scored": scored, "ai_work": ai_work, **judge.stats.as_dict()}
     except Exception as exc:  # noqa: BLE001 - by design: the judge never fails a run

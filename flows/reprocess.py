@@ -5,7 +5,8 @@ reprocess   reads each article's raw HTML back from the WARC archive, extracts i
 reclassify  streams stored articles out of DuckDB in Arrow slices, scores them with today's
             classifier version in a process pool (a few slices in flight while the main process
             reads the next and writes the last), and bulk-upserts the results. Rows of older
-            versions stay; the new version becomes current once every article has a row.
+            versions stay; the new version becomes current with its first rows (one policy,
+            warehouse.load.mark_versions_current); unscored articles keep their verdict.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from flows.pipeline import default_workers
 from flows.progress import reporter
 from warehouse import rescore
 from warehouse.db import write_connection
-from warehouse.load import classifications_table, mark_current_classifier
+from warehouse.load import classifications_table
 
 RECLASSIFY_SLICE = 2_500  # articles per slice sent to a worker
 
@@ -89,11 +90,15 @@ class ReprocessResult:
 
 
 def _version_message(r: ReclassifyResult) -> str:
+    done = f"scored {r.scored} articles with {r.classifier} {r.version}"
+    if r.current and not r.unscored:
+        return f"{done}; it is now current"
     if r.current:
-        return f"scored {r.scored} articles with {r.classifier} {r.version}; it is now current"
-    return (f"scored {r.scored} articles with {r.classifier} {r.version}; {r.unscored} stored "
-            "articles have no row for it yet, so `stories` keeps the previous version "
-            "(reclassify without --since/--until to switch)")
+        return (f"{done}; it is current: {r.unscored} stored articles have no row for it yet and "
+                "show their previous verdict in `stories` (reclassify without --since/--until "
+                "to score them)")
+    return (f"{done}; {r.unscored} stored articles have no row for it yet, so `stories` keeps "
+            "the previous version (reclassify without --since/--until to switch)")
 
 
 @contextlib.contextmanager
@@ -155,7 +160,7 @@ def reclassify(db_path: Path, window: DateWindow = DateWindow(), classifier: str
             scored += table.num_rows
             ai_work += pc.sum(table.column("is_ai_work")).as_py() or 0
             reporter().advance("articles", table.num_rows)
-    current, unscored = switch_if_complete(db_path, clf.name, clf.version)
+    current, unscored = version_state(db_path, clf.name, clf.version)
     return ReclassifyResult(clf.name, clf.version, len(rows), scored, ai_work, current, unscored,
                             round(time.monotonic() - started, 2))
 
@@ -188,13 +193,12 @@ def _take_ready(pending: deque[Future], block: bool) -> list[pa.Table]:
     return ready
 
 
-def switch_if_complete(db_path: Path, classifier: str, version: str) -> tuple[bool, int]:
-    """Make (classifier, version) current when every stored article has a row for it."""
+def version_state(db_path: Path, classifier: str, version: str) -> tuple[bool, int]:
+    """(current, unscored) of (classifier, version) after a re-scoring: it became current
+    with its first rows (warehouse.load.mark_versions_current); unscored articles show their
+    previous verdict in `stories` until re-scored."""
     with write_connection(db_path) as con:
-        unscored = rescore.unscored_count(con, classifier, version)
-        if unscored == 0:
-            mark_current_classifier(con, classifier, version)
-    return unscored == 0, unscored
+        return rescore.settle_version(con, classifier, version)
 
 
 # ---------------------------------------------------------------- reprocess
@@ -286,7 +290,7 @@ def reprocess(db_path: Path, archive_root: Path, window: DateWindow = DateWindow
             ai_work += sum(pc.sum(r[1].column("is_ai_work")).as_py() or 0 for r in results)
             errors += batch_errors
             reporter().advance("articles", len(rows))
-    current, unscored = switch_if_complete(db_path, clf.name, clf.version)
+    current, unscored = version_state(db_path, clf.name, clf.version)
     seconds = round(time.monotonic() - started, 2)
     scored = ReclassifyResult(clf.name, clf.version, considered, extracted, ai_work, current,
                               unscored, seconds)

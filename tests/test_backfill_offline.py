@@ -106,6 +106,9 @@ def test_reprocess_reextracts_archived_html_without_network(loaded, no_network, 
 
 
 def test_reclassify_new_version_keeps_old_rows_and_switches_stories(loaded, no_network, next_version):
+    """One "current version" policy (warehouse.load.mark_versions_current), as for loads: a
+    version is current with its first rows; the articles it has not scored yet keep showing
+    their previous verdict (migration 006), none leaves `stories`."""
     db, _ = loaded
     old = rows(db, "SELECT DISTINCT classifier_version FROM stories")
     assert len(old) == 1 and old[0][0] != next_version
@@ -114,8 +117,11 @@ def test_reclassify_new_version_keeps_old_rows_and_switches_stories(loaded, no_n
 
     with ThreadPoolExecutor(2) as pool:
         part = offline(db, "reclassify", pool, since=date(2026, 9, 1), until=date(2026, 9, 10))
-    assert 0 < part["scored"] < 20 and part["current"] is False and part["unscored"] == 20 - part["scored"]
-    assert rows(db, "SELECT DISTINCT classifier_version FROM stories") == old  # not switched yet
+    assert 0 < part["scored"] < 20 and part["current"] is True and part["unscored"] == 20 - part["scored"]
+    assert "previous verdict" in part["message"]
+    assert rows(db, "SELECT classifier_version, count(*) FROM stories GROUP BY 1 ORDER BY 1") == sorted(
+        [(old[0][0], 20 - part["scored"]), (next_version, part["scored"])])
+    assert rows(db, "SELECT version FROM classifier_versions WHERE is_current") == [(next_version,)]
 
     with ThreadPoolExecutor(2) as pool:
         full = offline(db, "reclassify", pool)

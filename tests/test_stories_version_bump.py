@@ -88,3 +88,25 @@ def test_named_stories_query_shows_fallback_articles(tmp_path: Path):
         load_batch(con, "run-2", [new], [_verdict(new, "rules", "rules-2", True)])
     result = run_named(str(db), "stories", check_params(QueryParams(count="articles")))
     assert len(result.rows) == 3
+
+
+def test_one_current_version_policy_for_loads_and_rescoring(tmp_path: Path):
+    """A load and a re-scoring (reclassify, reprocess, the LLM judge) follow the same policy
+    (warehouse.load.mark_versions_current): the version is current with its first rows, and
+    the articles it has not scored keep their previous verdict in `stories`."""
+    from warehouse.load import classifications_table
+    from warehouse.rescore import settle_version, upsert_classifications
+
+    arts = [_article(f"art{i}") for i in range(3)]
+    with write_connection(tmp_path / "ww.duckdb") as con:
+        load_batch(con, "run-1", arts, [_verdict(a, "rules", "rules-1", True) for a in arts])
+        current = "SELECT version FROM classifier_versions WHERE is_current"
+        assert con.execute(current).fetchall() == [("rules-1",)]
+        # a re-scoring slice of one article with a new version: current at once
+        upsert_classifications(con, [classifications_table([_verdict(arts[0], "rules", "rules-2",
+                                                                     False)])])
+        assert con.execute(current).fetchall() == [("rules-2",)]
+        assert settle_version(con, "rules", "rules-2") == (True, 2)
+        shown = _stories(con)
+        assert shown[arts[0].article_id] == ("rules", "rules-2", False)
+        assert shown[arts[1].article_id] == ("rules", "rules-1", True)  # not hidden

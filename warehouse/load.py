@@ -111,13 +111,23 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str | None, articles: Seq
                      "upsert_classifications")
         record_events(con, articles, classifications)  # workforce events (issue 19)
         insert_table(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
-        for name, version in {(c.classifier, c.version) for c in classifications}:
-            mark_current_classifier(con, name, version)
+        mark_versions_current(con, {(c.classifier, c.version) for c in classifications})
         refresh_facts(con, [a.article_id for a in articles] + [c.item_id for c in classifications],
                       facts_were_fresh)
         after_load(con, [a.article_id for a in articles])  # search index, watch hits (issue 20)
         pause_point("commit")  # crash tests only (core/hooks.py)
     return con.execute("SELECT count(*) FROM articles").fetchone()[0] - before
+
+
+def mark_versions_current(con: duckdb.DuckDBPyConnection,
+                          versions: Iterable[tuple[str, str]]) -> None:
+    """The one "current classifier version" policy: a (classifier, version) becomes current
+    in the transaction that writes its first classifications - a load, a reclassify or
+    reprocess slice, the LLM judge. Nothing waits for every article to be scored: `stories`
+    (migration 006) shows an article without a row of the current version its latest
+    classification of any version, so a switch never hides an article."""
+    for classifier, version in sorted(set(versions)):
+        mark_current_classifier(con, classifier, version)
 
 
 def mark_current_classifier(con: duckdb.DuckDBPyConnection, classifier: str, version: str) -> None:

@@ -15,7 +15,7 @@ import pyarrow as pa
 from extractors.types import ArticleError
 from warehouse.db import naive_utc
 from warehouse.events import refresh_events
-from warehouse.load import errors_table
+from warehouse.load import errors_table, mark_current_classifier, mark_versions_current
 from warehouse.sqlfiles import sql
 from warehouse.tx import insert_table, transaction
 
@@ -65,13 +65,34 @@ def upsert_classifications(con: duckdb.DuckDBPyConnection, tables: Sequence[pa.T
     with transaction(con):
         insert_table(con, "batch_classifications", pa.concat_tables(tables),
                      "upsert_classifications")
+        mark_versions_current(con, _versions(tables))
         refresh_events(con, [i for t in tables for i in t.column("article_id").to_pylist()])
+
+
+def _versions(tables: Sequence[pa.Table]) -> set[tuple[str, str]]:
+    """The (classifier, version) pairs of these classification tables."""
+    return {pair for t in tables for pair in zip(t.column("classifier").to_pylist(),
+                                                  t.column("version").to_pylist())}
 
 
 def unscored_count(con: duckdb.DuckDBPyConnection, classifier: str, version: str) -> int:
     """How many stored articles have no row for (classifier, version)."""
     return con.execute(sql("reclassify_unscored"),
                        {"classifier": classifier, "version": version}).fetchone()[0]
+
+
+def settle_version(con: duckdb.DuckDBPyConnection, classifier: str,
+                   version: str) -> tuple[bool, int]:
+    """At the end of a re-scoring with (classifier, version): (is current, stored articles
+    without a row for it). It became current with its first rows; one every stored article
+    has a row for is made current too (also when this run scored nothing: an empty
+    warehouse, or a version switched back to)."""
+    unscored = unscored_count(con, classifier, version)
+    if unscored == 0:
+        mark_current_classifier(con, classifier, version)
+    current = con.execute("SELECT count(*) FROM classifier_versions WHERE classifier = ? "
+                          "AND version = ? AND is_current", [classifier, version]).fetchone()[0]
+    return bool(current), unscored
 
 
 def reprocess_count(con: duckdb.DuckDBPyConnection, since: datetime | None,
@@ -104,6 +125,7 @@ def write_reextracted(con: duckdb.DuckDBPyConnection, run_id: str,
         if classifications:
             insert_table(con, "batch_classifications", pa.concat_tables(classifications),
                          "upsert_classifications")
+            mark_versions_current(con, _versions(classifications))
         refresh_events(con, ids)
         index_articles(con, ids)
         insert_table(con, "batch_errors", errors_table(errors, run_id), "insert_article_errors")
