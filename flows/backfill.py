@@ -8,6 +8,7 @@ Sources:
   reprocess   re-extract stored raw HTML (WARC) with today's extractor; no network
   reclassify  re-score stored articles with today's classifier version; no network
 
+Each fetching source is one UnitSource class (UNIT_SOURCES): a new source is one class.
 Work is cut into units (one sitemap, one archive page, one chunk of the URL list) and each
 unit into batches loaded in one transaction each, so a backfill never holds the whole range
 in memory, and an interrupted backfill, run again, finishes without duplicates: stored
@@ -21,10 +22,11 @@ import contextlib
 import hashlib
 import time
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Iterator, Sequence
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_table_artifact
@@ -34,6 +36,7 @@ from extractors.archive import archive_dir
 from extractors.config import Config, load_config
 from extractors.errors import ConfigError, WorkwatchError
 from extractors.feed_archive import walk_feed_archive
+from extractors.addresses import trusted_origin
 from extractors.addresses import trusted_origin
 from extractors.pages import host_of
 from extractors.settings import FetchSettings
@@ -52,8 +55,6 @@ from warehouse.load import sync_feeds
 from warehouse.skips import unseen_items
 from warehouse.runs import finish_run, start_run
 
-SOURCES = ("sitemap", "archive", "urls", "reprocess", "reclassify")
-FETCHING = ("sitemap", "archive", "urls")
 FEEDS_IN_FLIGHT = 4  # outlets walked at the same time (each host keeps its own politeness gate)
 
 
@@ -108,10 +109,10 @@ class BackfillRequest:
                                        f"{', '.join(SOURCES)}")
         if self.since and self.until and self.since > self.until:
             raise BackfillRequestError(f"--since {self.since} is after --until {self.until}")
-        if self.source in ("sitemap", "archive") and not (self.since and self.until):
-            raise BackfillRequestError(f"a {self.source} backfill needs --since and --until")
-        if self.source == "urls" and not (self.urls_file or self.urls):
-            raise BackfillRequestError("a urls backfill needs --urls FILE")
+        problem = (UNIT_SOURCES[self.source].request_problem(self)
+                   if self.source in UNIT_SOURCES else None)
+        if problem:
+            raise BackfillRequestError(problem)
         if self.batch_size < 1:
             raise BackfillRequestError("batch size must be at least 1")
 
@@ -213,45 +214,140 @@ def select_feeds(config: Config, request: BackfillRequest) -> list[Feed]:
         raise BackfillRequestError(str(exc)) from None
 
 
-# ---------------------------------------------------------------- units
+# ---------------------------------------------------------------- unit sources
 
 
-async def sitemap_units(rt: Runtime, feed: Feed, window: DateWindow) -> AsyncIterator[Unit]:
+class UnitSource(ABC):
+    """One fetching backfill source: which scopes it covers and the units of each scope (in
+    the manner of fundus's URLSource). A new source is one subclass in UNIT_SOURCES; the
+    runner (fetching_backfill, run_scope) does the rest: resuming units already done,
+    batches, the date window, loading, counting.
+
+    A scope is what one job key resumes: an outlet (a feed name) or a URL file."""
+
+    name: ClassVar[str]
+    needs_window: ClassVar[bool] = False  # --since and --until required
+    needs_feeds: ClassVar[bool] = True  # feeds.toml must exist (else only when it does)
+    scopes_in_flight: ClassVar[int] = 1  # scopes walked at the same time
+
+    def __init__(self, request: BackfillRequest, config: Config | None):
+        self.request = request
+        self.config = config
+
+    @classmethod
+    def request_problem(cls, request: BackfillRequest) -> str | None:
+        """What is wrong with a request for this source, before anything runs."""
+        if cls.needs_window and not (request.since and request.until):
+            return f"a {cls.name} backfill needs --since and --until"
+        return None
+
+    def check(self) -> None:
+        """Checks that read files (raise BackfillRequestError), before the runtime opens."""
+
+    @abstractmethod
+    def scopes(self) -> list[str]:
+        """The scopes to walk, in order."""
+
+    @abstractmethod
+    def units(self, rt: Runtime, scope: str) -> AsyncIterator[Unit] | Iterator[Unit]:
+        """The units of one scope, produced lazily."""
+
+
+class OutletSource(UnitSource):
+    """A source walked per outlet: --outlet, or every enabled feed of feeds.toml, a few at
+    a time (each host keeps its own politeness gate)."""
+
+    needs_window = True
+    scopes_in_flight = FEEDS_IN_FLIGHT
+
+    def __init__(self, request: BackfillRequest, config: Config | None):
+        super().__init__(request, config)
+        self.feeds = {f.name: f for f in select_feeds(config, request)}
+
+    def scopes(self) -> list[str]:
+        return list(self.feeds)
+
+
+class SitemapSource(OutletSource):
     """One unit per sitemap document of the outlet, with its URLs dated in the window."""
-    origins = await site_origins(rt.fetcher, feed.url)
-    roots, guessed = await discover_sitemaps(rt.fetcher, origins, trusted_origin(feed.url))
-    found = False
-    errors = []
-    async for sel in walk_sitemaps(rt.fetcher, roots, window, trusted_origin(feed.url), guessed):
-        if sel.missing:
-            continue
-        if sel.error:
-            errors.append(sel.error)
-            yield Unit(sel.url, feed.name, error=sel.error, stage="sitemap")
-            continue
-        found = True
-        reporter().note(f"{feed.name}: {sel.url}: {len(sel.entries)} of {sel.listed} URLs in range"
-                        + (f", {sel.children} sitemaps listed" if sel.children else ""))
-        items = tuple(sitemap_item(e, feed) for e in sel.entries)
-        yield Unit(sel.url, feed.name, items, sel.listed, sel.undated, stage="sitemap",
-                   listed_dates={i.article_id: e.date for i, e in zip(items, sel.entries)})
-    if not found and not errors:
-        yield Unit(f"{feed.name}:sitemaps", feed.name, stage="sitemap",
-                   error=f"no sitemap found (tried {', '.join(roots)})")
+
+    name = "sitemap"
+
+    async def units(self, rt: Runtime, scope: str) -> AsyncIterator[Unit]:
+        feed, window = self.feeds[scope], self.request.window
+        origins = await site_origins(rt.fetcher, feed.url)
+        roots, guessed = await discover_sitemaps(rt.fetcher, origins, trusted_origin(feed.url))
+        found = False
+        errors = []
+        async for sel in walk_sitemaps(rt.fetcher, roots, window, trusted_origin(feed.url),
+                                       guessed):
+            if sel.missing:
+                continue
+            if sel.error:
+                errors.append(sel.error)
+                yield Unit(sel.url, feed.name, error=sel.error, stage="sitemap")
+                continue
+            found = True
+            reporter().note(f"{feed.name}: {sel.url}: {len(sel.entries)} of {sel.listed} URLs "
+                            "in range"
+                            + (f", {sel.children} sitemaps listed" if sel.children else ""))
+            items = tuple(sitemap_item(e, feed) for e in sel.entries)
+            yield Unit(sel.url, feed.name, items, sel.listed, sel.undated, stage="sitemap",
+                       listed_dates={i.article_id: e.date for i, e in zip(items, sel.entries)})
+        if not found and not errors:
+            yield Unit(f"{feed.name}:sitemaps", feed.name, stage="sitemap",
+                       error=f"no sitemap found (tried {', '.join(roots)})")
 
 
-async def archive_units(rt: Runtime, feed: Feed, window: DateWindow) -> AsyncIterator[Unit]:
+class ArchiveSource(OutletSource):
     """One unit per page of the outlet's feed archive, with its items dated in the window."""
-    async for page in walk_feed_archive(rt.fetcher, feed, window):
-        if page.error:
-            yield Unit(page.url, feed.name, error=page.error, stage="archive")
-            return
-        if page.listed:
-            reporter().note(f"{feed.name}: archive page {page.number}: {len(page.items)} of "
-                            f"{page.listed} items in range")
-            yield Unit(page.url, feed.name, page.items, page.listed, page.undated, stage="archive")
-        if page.stop:
-            reporter().note(f"{feed.name}: archive walk stops at page {page.number}: {page.stop}")
+
+    name = "archive"
+
+    async def units(self, rt: Runtime, scope: str) -> AsyncIterator[Unit]:
+        feed = self.feeds[scope]
+        async for page in walk_feed_archive(rt.fetcher, feed, self.request.window):
+            if page.error:
+                yield Unit(page.url, feed.name, error=page.error, stage="archive")
+                return
+            if page.listed:
+                reporter().note(f"{feed.name}: archive page {page.number}: {len(page.items)} "
+                                f"of {page.listed} items in range")
+                yield Unit(page.url, feed.name, page.items, page.listed, page.undated,
+                           stage="archive")
+            if page.stop:
+                reporter().note(f"{feed.name}: archive walk stops at page {page.number}: "
+                                f"{page.stop}")
+
+
+class UrlListSource(UnitSource):
+    """Chunks of a URL list (batch_size URLs each, read lazily): one scope, the file. A URL
+    list comes from the user, like feeds.toml: each listed host is trusted."""
+
+    name = "urls"
+    needs_feeds = False
+
+    @classmethod
+    def request_problem(cls, request: BackfillRequest) -> str | None:
+        if not (request.urls_file or request.urls):
+            return "a urls backfill needs --urls FILE"
+        return None
+
+    def check(self) -> None:
+        if self.request.urls_file:
+            check_url_file(self.request.urls_file)
+
+    def scopes(self) -> list[str]:
+        return [units_scope(self.request)]
+
+    def units(self, rt: Runtime, scope: str) -> Iterator[Unit]:
+        return list_units_trusted(rt, url_units(self.request, self.config))
+
+
+UNIT_SOURCES: dict[str, type[UnitSource]] = {
+    cls.name: cls for cls in (SitemapSource, ArchiveSource, UrlListSource)}
+FETCHING = tuple(UNIT_SOURCES)  # sources that fetch pages
+SOURCES = FETCHING + ("reprocess", "reclassify")  # reprocess, reclassify: flows/reprocess.py
 
 
 def url_units(request: BackfillRequest, config: Config | None) -> Iterator[Unit]:
@@ -392,33 +488,29 @@ def mark_done(db_path: Path, job_key: str, unit: Unit, run_id: str,
 
 async def fetching_backfill(request: BackfillRequest, run_id: str, process: ProcessFn,
                             on_batch: BatchHook | None, pool=None) -> Tally:
-    """sitemap, archive or urls: walk the units of every outlet, load their new articles."""
-    config = load_config(request.feeds_path) if request.source != "urls" or \
+    """A fetching source (UNIT_SOURCES: sitemap, archive, urls): walk the units of each of
+    its scopes, load their new articles."""
+    kind = UNIT_SOURCES[request.source]
+    config = load_config(request.feeds_path) if kind.needs_feeds or \
         Path(request.feeds_path).exists() else None
-    feeds = select_feeds(config, request) if request.source != "urls" else []
-    if request.source == "urls" and request.urls_file:
-        check_url_file(request.urls_file)
+    source = kind(request, config)
+    source.check()
     settings = config.fetch if config else FetchSettings()
     tally = Tally()
     async with pipeline.open_runtime(run_id, request.db, request.data, settings, request.workers,
                                      request.batch_size, pool=pool) as rt:
         rt.trust_feeds(config.feeds if config else ())
         job = Job(request, rt, process, tally, on_batch)
-        if request.source == "urls":
-            units = list_units_trusted(rt, url_units(request, config))
-            await run_scope(job, units_scope(request), units)
-            return tally
-        walk = sitemap_units if request.source == "sitemap" else archive_units
-        gate = asyncio.Semaphore(FEEDS_IN_FLIGHT)
+        gate = asyncio.Semaphore(source.scopes_in_flight)
 
-        async def one(feed: Feed) -> None:
+        async def one(scope: str) -> None:
             async with gate:
-                await run_scope(job, feed.name, walk(rt, feed, request.window))
+                await run_scope(job, scope, source.units(rt, scope))
 
         try:
             async with asyncio.TaskGroup() as group:
-                for feed in feeds:
-                    group.create_task(one(feed))
+                for scope in source.scopes():
+                    group.create_task(one(scope))
         except BaseExceptionGroup as failed:  # the first failure, as itself (typed errors)
             raise failed.exceptions[0] from None
     return tally

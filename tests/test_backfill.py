@@ -273,3 +273,19 @@ def test_outlets_are_walked_concurrently_into_one_warehouse(site, tmp_path, pool
     assert summary["status"] == "ok" and summary["outlets_ok"] == 2
     assert rows(db, "SELECT feed, count(*) FROM articles GROUP BY ALL ORDER BY 1") == [
         ("harbour-mirror", expected), ("harbour-times", expected)]
+
+
+def test_each_fetching_source_is_one_unit_source_class():
+    """sitemap, archive and urls are UnitSource classes (flows/backfill.py UNIT_SOURCES): a
+    new source is one more class; the request checks come from the class."""
+    from flows.backfill import FETCHING, UNIT_SOURCES, UnitSource
+
+    assert FETCHING == tuple(UNIT_SOURCES) == ("sitemap", "archive", "urls")
+    assert all(issubclass(cls, UnitSource) and cls.name == name
+               for name, cls in UNIT_SOURCES.items())
+    for source in ("sitemap", "archive"):
+        with pytest.raises(BackfillRequestError, match="needs --since and --until"):
+            BackfillRequest(source=source, since=date(2026, 1, 1)).validate()
+    with pytest.raises(BackfillRequestError, match="needs --urls FILE"):
+        BackfillRequest(source="urls").validate()
+    BackfillRequest(source="urls", urls=("https://example.org/a",)).validate()
