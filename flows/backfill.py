@@ -37,7 +37,6 @@ from extractors.config import Config, load_config
 from extractors.errors import ConfigError, WorkwatchError
 from extractors.feed_archive import walk_feed_archive
 from extractors.addresses import trusted_origin
-from extractors.addresses import trusted_origin
 from extractors.pages import host_of
 from extractors.settings import FetchSettings
 from extractors.sitemaps import (DateWindow, SitemapEntry, discover_sitemaps, site_origins,
