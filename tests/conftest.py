@@ -67,5 +67,33 @@ def sample_feeds(sample_site, tmp_path) -> Path:
     return path
 
 
+# `make test-fast` runs `pytest -m "not slow"`: the unit tests, in under a minute. A test is
+# slow when it needs Prefect's server (the prefect_harness fixture: 15-45 s to start on the
+# 2-core box), or lives in a module that starts `workwatch` subprocesses, servers or a
+# browser, or whose tests take seconds (SLOW_MODULES); a slow test elsewhere says
+# @pytest.mark.slow itself (anything over ~1 s: `pytest -m "not slow" --durations=20`).
+# Marking the slow ones (not the fast ones) keeps `make test` the whole suite with no marker
+# at all, and a new test counts as quick unless it takes one of these paths.
+SLOW_FIXTURES = {"prefect_harness"}
+SLOW_MODULES = {
+    # subprocesses, Prefect, servers, a browser
+    "test_crash", "test_locks_and_orphans", "test_serve", "test_dashboard_browser", "test_bench",
+    "test_scaleout", "test_robust_cli", "test_cli", "test_alerts", "test_ingest",
+    "test_streaming_ingest", "test_hardening_ingest", "test_backfill", "test_backfill_offline",
+    "test_backfill_sitemaps", "test_llm_judge", "test_http", "test_first_minutes",
+    # most tests here take 0.5-2 s (a CLI run, a dashboard page, a trained model, the corpus)
+    "test_watches", "test_dashboard", "test_labels", "test_sql_door", "test_input_door",
+    "test_opml", "test_extraction_corpus", "test_classifier_learned",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module else ""
+        if name in SLOW_MODULES or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_PREFECT_HOME, ignore_errors=True)

@@ -420,6 +420,7 @@ def test_views_for_analysts(warehouse):
 # ---------------------------------------------------------------- replay
 
 
+@pytest.mark.slow
 def test_replay_a_slice_of_the_2023_corpus(tmp_path):
     source = corpus_path("replay-2023.jsonl.gz")
     sliced = tmp_path / "slice.jsonl.gz"
@@ -450,6 +451,7 @@ def test_replay_missing_file_is_a_clean_error(tmp_path):
     assert result.exit_code == 1 and "no such file" in result.output
 
 
+@pytest.mark.slow
 def test_replay_refuses_to_run_while_an_ingest_holds_the_lock(tmp_path):
     from warehouse.db import ingest_lock
 

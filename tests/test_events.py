@@ -443,6 +443,7 @@ def keep_main_module():
     sys.modules["__main__"] = main
 
 
+@pytest.mark.slow
 def test_dashboard_events_page(warehouse, monkeypatch, keep_main_module):
     from streamlit.testing.v1 import AppTest
 

@@ -69,6 +69,7 @@ def max_overlap(hits) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_per_host_concurrency_and_delay_measured_on_the_server():
     settings = FetchSettings(per_host_concurrency=2, per_host_delay_s=0.2, retries=0,
                              request_deadline_s=10)
@@ -89,6 +90,7 @@ def test_per_host_concurrency_and_delay_measured_on_the_server():
     assert min(h.started for h in other.records) - starts[0] < 0.35
 
 
+@pytest.mark.slow
 def test_request_deadline_does_not_count_waiting_in_line_for_the_host():
     settings = FetchSettings(per_host_concurrency=1, per_host_delay_s=0.0, retries=0,
                              request_deadline_s=1.0)
@@ -98,6 +100,7 @@ def test_request_deadline_does_not_count_waiting_in_line_for_the_host():
     assert [r.status for r in results] == [200] * 5  # 2 s in line, 1 s deadline each
 
 
+@pytest.mark.slow
 def test_retry_after_is_waited_once_and_holds_back_the_whole_host():
     def throttled(req):
         if req.count == 1:
@@ -134,6 +137,7 @@ def test_retry_after_beyond_the_cap_fails_fast_and_the_host_is_left_alone():
     assert srv.hits == ["/t"] and took < 1.0
 
 
+@pytest.mark.slow
 def test_503_without_retry_after_backs_off_with_jitter_and_gives_up():
     settings = FetchSettings(per_host_delay_s=0.0, retries=2, backoff_base_s=0.2)
     with LoopbackServer({"*": lambda req: Reply(503, {}, b"")}) as srv:

@@ -202,6 +202,7 @@ def workwatch(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_cli_search_json_and_errors(db):
     done = workwatch("search", "title:strike OR ibm", "--db", str(db), "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -237,6 +238,7 @@ def replay_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.mark.slow
 def test_known_stories_come_first_on_the_corpus(replay_db):
     from warehouse.search import search_db
 
@@ -284,6 +286,7 @@ def test_new_postings_are_sorted_into_segments(tmp_path, monkeypatch):
             [STORIES[0].article_id, STORIES[1].article_id]
 
 
+@pytest.mark.slow
 def test_dashboard_story_browser_ranks_with_the_search_syntax(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
