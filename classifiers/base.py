@@ -5,18 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
+from classifiers.topics import TOPICS  # noqa: F401  (classifiers.base.TOPICS, as before)
 from extractors.types import Classification, TextItem
-
-TOPICS: tuple[str, ...] = (
-    "displacement",
-    "hiring",
-    "skills",
-    "adoption",
-    "policy",
-    "wages",
-    "careers",
-)
-"""The seven topics of the codebook, in their fixed output order."""
 
 
 @runtime_checkable

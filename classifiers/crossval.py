@@ -12,8 +12,8 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
-from classifiers.base import TOPICS
-from classifiers.evaluate import load_labels, score_predictions
+from classifiers.topics import TOPICS
+from classifiers.evaluate import load_labels, load_pooled, score_predictions  # noqa: F401
 from extractors.types import TextItem
 
 SEED = 13
@@ -21,19 +21,6 @@ SEED = 13
 
 class CrossValidationError(ValueError):
     """Cross-validation cannot run on these labels (too few items or positives for K folds)."""
-
-
-def load_pooled(paths: Sequence[str | Path]) -> list[tuple[TextItem, dict]]:
-    """(item, gold) pairs of several labels files; a repeated id counts once."""
-    seen: set[str] = set()
-    rows: list[tuple[TextItem, dict]] = []
-    for p in paths:
-        for item, gold in load_labels(p):
-            if item.id in seen:
-                continue
-            seen.add(item.id)
-            rows.append((item, gold))
-    return rows
 
 
 def stratified_folds(labels: Sequence[bool], k: int, seed: int = SEED) -> list[list[int]]:

@@ -77,6 +77,19 @@ def load_labels(labels_path: str | Path) -> list[tuple[TextItem, dict]]:
     return rows
 
 
+def load_pooled(paths: Sequence[str | Path]) -> list[tuple[TextItem, dict]]:
+    """(item, gold) pairs of several labels files; a repeated id counts once."""
+    seen: set[str] = set()
+    rows: list[tuple[TextItem, dict]] = []
+    for p in paths:
+        for item, gold in load_labels(p):
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+            rows.append((item, gold))
+    return rows
+
+
 def _prf(tp: int, fp: int, fn: int, tn: int | None = None) -> dict:
     p = tp / (tp + fp) if tp + fp else None
     r = tp / (tp + fn) if tp + fn else None

@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from classifiers.base import TOPICS
+from classifiers.topics import TOPICS
 from classifiers.rules import RuleScore, _mask_markup, lowered
 
 LEDE_CHARS = 300

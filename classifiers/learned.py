@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.base import TOPICS
+from classifiers.topics import TOPICS
 from classifiers.features import (_word_grams, char_scale, item_features, lede_of, locate,
                                   rule_features, text_blocks)
 from classifiers.rules import RuleClassifier, RuleScore, _squash

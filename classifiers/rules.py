@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers._alternation import compile_alternation, padded, word_matches
-from classifiers.base import TOPICS
+from classifiers.topics import TOPICS
 from extractors.types import Classification, Evidence, TextItem
 
 LEXICON_PATH = Path(__file__).resolve().with_name("lexicon.toml")

@@ -25,7 +25,7 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from classifiers.base import TOPICS
+from classifiers.topics import TOPICS
 from classifiers.features import CHAR_NGRAMS, LEDE_CHARS, item_features
 from classifiers.learned import MODEL_FORMAT
 from classifiers.rules import RuleClassifier
@@ -231,7 +231,7 @@ def train(labels: Sequence[str | Path] = DEFAULT_LABELS, output: str | Path | No
     Returns a summary: output path, sha256, items, positives, seconds."""
     import time
 
-    from classifiers.crossval import load_pooled
+    from classifiers.evaluate import load_pooled
     from classifiers.learned import MODEL_PATH
 
     t0 = time.perf_counter()
