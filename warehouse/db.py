@@ -391,7 +391,7 @@ def serve_lock(db_path: str | Path) -> Iterator[None]:
 def _process_lock(path: Path, label: str, db_path, busy) -> Iterator[None]:
     import fcntl
 
-    from flows.lifeline import start_time
+    from core.procs import start_time
 
     path.parent.mkdir(parents=True, exist_ok=True)
     key = str(path.resolve())
@@ -443,7 +443,7 @@ def _read_holder(fd: int) -> tuple[int, int | None] | None:
 def _lock_holder(fd: int) -> int | None:
     """The process holding the lock: the one the file names if it still runs, else the one
     the kernel names (F_GETLK)."""
-    from flows.lifeline import is_running
+    from core.procs import is_running
 
     recorded = _read_holder(fd)
     if recorded is not None and is_running(*recorded):
@@ -461,7 +461,7 @@ def _lock_holder(fd: int) -> int | None:
 
 
 def _note_takeover(label: str, db_path, pid: int, started: int | None) -> None:
-    from flows.lifeline import is_running
+    from core.procs import is_running
 
     why = ("which is still running but no longer holds it" if is_running(pid, started)
            else "which is no longer running (killed?)" if is_running(pid) is False
