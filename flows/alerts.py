@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from warehouse import alerting as store
 from warehouse.db import utcnow
 from warehouse.watches import WatchConfig
 
@@ -76,10 +76,8 @@ def queue(con: duckdb.DuckDBPyConnection, kind: str, subject: str, title: str, b
           urls: Sequence[str], run_id: str | None) -> int:
     now = utcnow()
     for url in dict.fromkeys(urls):
-        con.execute("INSERT INTO alert_deliveries (delivery_id, kind, subject, target_hash, target, "
-                    "title, body, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [uuid.uuid4().hex, kind, subject, target_hash(url), redact(url), title, body,
-                     now, run_id])
+        store.insert_delivery(con, kind, subject, target_hash(url), redact(url), title, body, now,
+                              run_id)
     return len(set(urls))
 
 
@@ -93,12 +91,7 @@ def queue_watch_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_
     queued = 0
     now = utcnow()
     for watch in config.watches:
-        rows = con.execute(
-            "SELECT h.cluster_id, a.outlet, a.title, a.url, f.topics FROM watch_hits h "
-            "JOIN articles a ON a.article_id = h.article_id "
-            "LEFT JOIN story_facts f ON f.article_id = h.article_id "
-            "WHERE h.watch = ? AND h.notified_at IS NULL "
-            "ORDER BY coalesce(a.published_at, a.first_seen_at), a.article_id", [watch.name]).fetchall()
+        rows = store.unnotified_hits(con, watch.name)
         if not rows or watch.mode != "immediate":
             continue
         if watch.notify:
@@ -108,8 +101,7 @@ def queue_watch_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_
                              f"(workwatch digest lists them all)")
             title = f"workwatch: {len(rows)} new {'story' if len(rows) == 1 else 'stories'} for {watch.name}"
             queued += queue(con, "watch", watch.name, title, "\n".join(lines), watch.notify, run_id)
-        con.execute("UPDATE watch_hits SET notified_at = ? WHERE watch = ? AND notified_at IS NULL "
-                    "AND cluster_id IN (SELECT unnest(?))", [now, watch.name, [r[0] for r in rows]])
+        store.mark_hits_notified(con, watch.name, [r[0] for r in rows], now)
     return queued
 
 
@@ -117,21 +109,13 @@ def queue_outage_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run
     if not config.alerts.notify:
         return 0
     queued = 0
-    statuses = con.execute("SELECT status FROM feed_fetches WHERE run_id = ? AND status <> 'skipped'",
-                           [run_id]).fetchall()
-    if statuses and all(s[0] == "error" for s in statuses):
+    statuses = store.run_fetch_statuses(con, run_id)
+    if statuses and all(s == "error" for s in statuses):
         queued += queue(con, "outage", "run", "workwatch: no feed was fetched OK",
                         f"Run {run_id}: all {len(statuses)} feeds fetched failed.",
                         config.alerts.notify, run_id)
     n = config.alerts.outage_runs
-    rows = con.execute(
-        "WITH recent AS (SELECT feed, status, error, row_number() OVER "
-        "(PARTITION BY feed ORDER BY fetched_at DESC) AS i FROM feed_fetches "
-        "WHERE status <> 'skipped' AND feed IN (SELECT feed FROM feed_fetches WHERE run_id = ?)) "
-        "SELECT feed, any_value(error) FILTER (WHERE i = 1) FROM recent WHERE i <= ? GROUP BY feed "
-        "HAVING count(*) FILTER (WHERE status = 'error') = ? "
-        "AND coalesce(bool_or(status <> 'error') FILTER (WHERE i = ?), TRUE)",
-        [run_id, n + 1, n, n + 1]).fetchall()
+    rows = store.feeds_failing_since(con, run_id, n)
     for feed, error in rows:  # exactly n failures in a row: alert once, when it starts
         queued += queue(con, "outage", feed, f"workwatch: feed {feed} failed {n} runs in a row",
                         f"Last error: {error or 'unknown'}", config.alerts.notify, run_id)
@@ -149,9 +133,8 @@ def queue_spike_alerts(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_
     queued = 0
     for s in spikes:
         subject = f"{s.kind}:{s.key}"
-        recent = con.execute("SELECT count(*) FROM alert_deliveries WHERE kind = 'spike' AND subject = ? "
-                             "AND created_at >= ?", [subject, now - timedelta(days=SPIKE_QUIET_DAYS)]
-                             ).fetchone()[0]
+        recent = store.deliveries_since(con, "spike", subject,
+                                        now - timedelta(days=SPIKE_QUIET_DAYS))
         if recent:
             continue
         body = "\n".join([f"{s.count} stories in the last 7 days against {s.expected} a week before "
@@ -176,15 +159,12 @@ def queue_daily_digest(con: duckdb.DuckDBPyConnection, config: WatchConfig, run_
     if not urls:
         return 0
     now = now or utcnow()
-    recent = con.execute("SELECT count(*) FROM alert_deliveries WHERE kind = 'digest' "
-                         "AND subject = 'daily' AND created_at >= ?", [now - DIGEST_EVERY]).fetchone()[0]
+    recent = store.deliveries_since(con, "digest", "daily", now - DIGEST_EVERY)
     if recent:
         return 0
     text = render(build_digest(con, now - timedelta(days=1), now), "markdown")
     queued = queue(con, "digest", "daily", f"workwatch digest {now:%Y-%m-%d}", text, urls, run_id)
-    con.execute("UPDATE watch_hits SET notified_at = ? WHERE notified_at IS NULL "
-                "AND watch IN (SELECT unnest(?))",
-                [now, [w.name for w in config.watches if w.mode == "digest"]])
+    store.mark_watches_notified(con, [w.name for w in config.watches if w.mode == "digest"], now)
     return queued
 
 
@@ -209,9 +189,7 @@ def send(url: str, title: str, body: str, body_format: str | None = None) -> str
 
 def deliver_pending(con: duckdb.DuckDBPyConnection, targets: dict[str, str]) -> tuple[int, int]:
     """Send every undelivered message (new, or failed in earlier runs); returns (sent, failed)."""
-    rows = con.execute("SELECT delivery_id, kind, subject, target_hash, title, body, attempts "
-                       "FROM alert_deliveries WHERE delivered_at IS NULL AND attempts < ? "
-                       "ORDER BY created_at", [MAX_ATTEMPTS]).fetchall()
+    rows = store.pending_deliveries(con, MAX_ATTEMPTS)
     sent = failed = 0
     for row in rows:
         d = Delivery(*row)
@@ -219,8 +197,7 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, targets: dict[str, str]) -> 
         now = utcnow()
         if url is None:
             error = "destination no longer in watches.toml: not retried"
-            con.execute("UPDATE alert_deliveries SET attempts = ?, last_error = ?, last_attempt_at = ? "
-                        "WHERE delivery_id = ?", [MAX_ATTEMPTS, error, now, d.delivery_id])
+            store.give_up_delivery(con, d.delivery_id, MAX_ATTEMPTS, error, now)
             failed += 1
             continue
         try:
@@ -229,13 +206,9 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, targets: dict[str, str]) -> 
             error = f"{type(exc).__name__}: {exc}"[:500]
         if error is None:
             sent += 1
-            con.execute("UPDATE alert_deliveries SET attempts = attempts + 1, delivered_at = ?, "
-                        "last_attempt_at = ?, last_error = NULL WHERE delivery_id = ?",
-                        [now, now, d.delivery_id])
         else:
             failed += 1
-            con.execute("UPDATE alert_deliveries SET attempts = attempts + 1, last_attempt_at = ?, "
-                        "last_error = ? WHERE delivery_id = ?", [now, error, d.delivery_id])
+        store.record_attempt(con, d.delivery_id, error, now)
     return sent, failed
 
 
@@ -282,7 +255,4 @@ def _stored_watches(db_path: str | Path) -> int:
     from warehouse.db import read_connection
 
     with read_connection(db_path) as con:
-        try:
-            return con.execute("SELECT count(*) FROM watches").fetchone()[0]
-        except duckdb.CatalogException:  # migrated by the next write
-            return 0
+        return store.stored_watch_count(con)

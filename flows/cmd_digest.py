@@ -42,6 +42,7 @@ def digest(
     from flows.digest import FORMATS, build_digest, render
     from warehouse.analytics import QueryParameterError, ensure_schema, parse_day
     from warehouse.db import read_connection, utcnow, write_connection
+    from warehouse.alerting import record_digest_attempt
     from warehouse.tx import transaction
 
     if fmt not in FORMATS:
@@ -73,11 +74,7 @@ def digest(
             with transaction(con):
                 queue(con, "digest", f"{first}..{last}", title, text, [url], None)
             error = send(url, title, text, body_format)
-            now = utcnow()
-            con.execute("UPDATE alert_deliveries SET attempts = 1, last_attempt_at = ?, "
-                        "delivered_at = CASE WHEN ? THEN ? END, last_error = ? "
-                        "WHERE kind = 'digest' AND target_hash = ? AND attempts = 0",
-                        [now, error is None, now, error, target_hash(url)])
+            record_digest_attempt(con, target_hash(url), error, utcnow())
             if error:
                 failures.append(f"{redact(url)}: {error}")
             else:

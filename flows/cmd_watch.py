@@ -49,7 +49,7 @@ def watch_test(
     from flows.cmd_query import emit_rows
     from warehouse.db import read_connection
     from warehouse.search import ensure_index
-    from warehouse.watches import articles_since, matches
+    from warehouse.watches import articles_since, latest_story_at, matches
 
     check_format(fmt)
     if days < 1:
@@ -58,7 +58,7 @@ def watch_test(
     path = require_warehouse(db)
     ensure_index(path)
     with read_connection(path) as con:
-        latest = con.execute("SELECT max(story_at) FROM story_facts").fetchone()[0]
+        latest = latest_story_at(con)
         since = (min(latest, datetime.utcnow()) if latest else datetime.utcnow()) - timedelta(days=days)
         found = matches(con, watch, articles_since(con, since))
         rows = _story_rows(con, found)
@@ -75,10 +75,9 @@ def _story_rows(con, found):
         return []
     firsts = [ids[0] for ids in clusters.values()]
     copies = {ids[0]: len(ids) for ids in clusters.values()}
-    rows = con.execute(
-        "SELECT a.article_id, coalesce(a.published_at, a.first_seen_at), a.outlet, a.title, a.url, "
-        "f.topics FROM articles a LEFT JOIN story_facts f USING (article_id) "
-        "WHERE a.article_id IN (SELECT unnest($ids)) ORDER BY 2 DESC", {"ids": firsts}).fetchall()
+    from warehouse.watches import story_rows
+
+    rows = story_rows(con, firsts)
     return [(r[1], r[2], r[3], r[4], r[5] or [], copies[r[0]]) for r in rows]
 
 

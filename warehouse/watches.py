@@ -333,3 +333,16 @@ def articles_since(con: duckdb.DuckDBPyConnection, since: datetime,
     rows = con.execute("SELECT article_id FROM story_facts WHERE story_at >= ? "
                        "AND (? IS NULL OR story_at < ?)", [since, until, until]).fetchall()
     return [r[0] for r in rows]
+
+
+def latest_story_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The date of the latest stored story."""
+    return con.execute("SELECT max(story_at) FROM story_facts").fetchone()[0]
+
+
+def story_rows(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[tuple]:
+    """(article_id, story date, outlet, title, url, topics) of these articles, latest first."""
+    return con.execute(
+        "SELECT a.article_id, coalesce(a.published_at, a.first_seen_at), a.outlet, a.title, a.url, "
+        "f.topics FROM articles a LEFT JOIN story_facts f USING (article_id) "
+        "WHERE a.article_id IN (SELECT unnest($ids)) ORDER BY 2 DESC", {"ids": list(ids)}).fetchall()
