@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,39 +173,67 @@ def _record(db: Path, run_id: str, outcomes: list[FeedOutcome], skipped: list,
     incomplete = {e.feed for e in all_errors if e.kind in ("transient", streaming.DEFERRED)}
     feed_rows = pipeline.feed_results(outcomes, dict(stream.new_by_feed), incomplete, stored, now)
     deferred_rows = [_deferred_feed(f, clock, now) for f in deferred_feeds]
-    counts = {
-        "feeds_ok": sum(1 for o in outcomes if not o.failed),
-        "feeds_failed": sum(1 for o in outcomes if o.failed),
-        "feeds_skipped": len(skipped),
-        "feeds_deferred": len(deferred_feeds),
-        "items": sum(len(o.items) for o in outcomes),
-        "new_items": stream.new_items,
-        "new_articles": sum(r.new_articles for r in results),
-        "ai_work": sum(r.ai_work for r in results),
-        "errors": len(errors),
-        "skipped_links": sum(o.skipped_links for o in outcomes),
-        "errors_by_reason": _count_reasons(errors),
-        "deferred": len(deferrals),
-        "deferred_by_reason": _count_reasons(deferrals),
+    counts = IngestCounts(
+        feeds_ok=sum(1 for o in outcomes if not o.failed),
+        feeds_failed=sum(1 for o in outcomes if o.failed),
+        feeds_skipped=len(skipped),
+        feeds_deferred=len(deferred_feeds),
+        items=sum(len(o.items) for o in outcomes),
+        new_items=stream.new_items,
+        new_articles=sum(r.new_articles for r in results),
+        ai_work=sum(r.ai_work for r in results),
+        errors=len(errors),
+        skipped_links=sum(o.skipped_links for o in outcomes),
+        errors_by_reason=_count_reasons(errors),
+        deferred=len(deferrals),
+        deferred_by_reason=_count_reasons(deferrals),
         # the deadline cut work short (not merely passed while the last batch was loading)
-        "deadline_hit": clock.reason == streaming.RUN_DEADLINE and bool(
+        deadline_hit=clock.reason == streaming.RUN_DEADLINE and bool(
             deferred_feeds or any(e.reason == streaming.RUN_DEADLINE for e in deferrals)),
-        "deadline_s": clock.deadline_s,
-        "interrupted": clock.signal_name,
-        "batches": len(results),
-    }
+        deadline_s=clock.deadline_s,
+        interrupted=clock.signal_name,
+        batches=len(results),
+    )
     if clock.signal_name:
         status = "interrupted"
-    elif counts["feeds_failed"] or errors or deferrals or deferred_feeds:
+    elif counts.feeds_failed or errors or deferrals or deferred_feeds:
         status = "partial"
     else:
         status = "ok"
     with write_connection(db) as con:
         record_feed_results(con, run_id, feed_rows)
-        finish_run(con, run_id, status, counts, _run_message(counts, clock))
-    return {"run_id": run_id, "status": status, "seconds": round(seconds, 2), **counts,
+        finish_run(con, run_id, status, counts.as_dict(), _run_message(counts, clock))
+    return {"run_id": run_id, "status": status, "seconds": round(seconds, 2), **counts.as_dict(),
             "feeds": [_feed_line(r) for r in feed_rows + skipped + deferred_rows],
             "article_errors": [e.fields() for e in errors[:50]]}
+
+
+@dataclass(frozen=True)
+class IngestCounts:
+    """The counts of one ingest run: its `runs` row's counts, and the middle of its summary
+    (`workwatch ingest --json` prints these keys, in this order, between run_id/status/seconds
+    and feeds/article_errors)."""
+
+    feeds_ok: int
+    feeds_failed: int
+    feeds_skipped: int
+    feeds_deferred: int
+    items: int
+    new_items: int
+    new_articles: int
+    ai_work: int
+    errors: int
+    skipped_links: int
+    errors_by_reason: dict[str, int]
+    deferred: int
+    deferred_by_reason: dict[str, int]
+    deadline_hit: bool
+    deadline_s: float | None
+    interrupted: str | None
+    batches: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _deferred_feed(feed: Feed, clock: RunClock, now) -> FeedResult:
@@ -215,13 +244,13 @@ def _deferred_feed(feed: Feed, clock: RunClock, now) -> FeedResult:
                       error=f"not fetched: {why}; deferred to the next run")
 
 
-def _run_message(counts: dict, clock: RunClock) -> str | None:
-    if not counts["deferred"] and not counts["feeds_deferred"]:
+def _run_message(counts: IngestCounts, clock: RunClock) -> str | None:
+    if not counts.deferred and not counts.feeds_deferred:
         return None
     why = {streaming.RUN_DEADLINE: f"run deadline ({clock.deadline_s:g}s) reached",
            streaming.INTERRUPTED: f"interrupted ({clock.signal_name})"}.get(
                clock.reason or "", "hosts that kept timing out")
-    return (f"{why}: {counts['deferred']} articles and {counts['feeds_deferred']} feeds "
+    return (f"{why}: {counts.deferred} articles and {counts.feeds_deferred} feeds "
             "deferred to the next run")
 
 
