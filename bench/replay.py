@@ -17,7 +17,7 @@ import resource
 import time
 from pathlib import Path
 
-from flows.cmd_replay import replay
+from flows.replay import replay
 from warehouse.analytics import QueryParams, run_named
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "replay-2023.jsonl.gz"

@@ -11,7 +11,7 @@ import duckdb
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.cmd_replay import BadLine, parse_published, record_of
+from flows.replay import BadLine, parse_published, record_of
 
 
 def _line(**fields) -> str:

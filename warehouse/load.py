@@ -156,6 +156,11 @@ def known_article_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set
     return {r[0] for r in rows}
 
 
+def stored_article_ids(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Every stored article id (a replay skips them)."""
+    return frozenset(r[0] for r in con.execute("SELECT article_id FROM articles").fetchall())
+
+
 def sync_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
     """Add new configured feeds, refresh their details (one list parameter, no Arrow table:
     see known_article_ids)."""
