@@ -25,6 +25,7 @@ from warehouse.db import migrations, read_connection, write_connection
 from warehouse.export import safe_target, write_parquet
 from warehouse.facts import facts_fresh, rebuild_facts
 from warehouse.query import _explain, lock_down
+from warehouse.tx import transaction
 
 INTERVALS = ("day", "week", "month")
 COUNTS = ("stories", "articles")
@@ -193,6 +194,5 @@ def ensure_schema(db_path: str | Path) -> None:
         return
     with write_connection(db_path) as con:
         if not facts_fresh(con):
-            con.execute("BEGIN TRANSACTION")
-            rebuild_facts(con)
-            con.execute("COMMIT")
+            with transaction(con):
+                rebuild_facts(con)
