@@ -51,14 +51,20 @@ def load_config(path: str | Path) -> Config:
     return parse_config(text, str(path))
 
 
-def parse_config(text: str, source: str = "feeds.toml") -> Config:
+def parse_toml(text: str, source: str) -> dict:
+    """The TOML document in `text`; a ConfigError naming `source` when it is not TOML
+    (shared by feeds.toml and watches.toml)."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+
+
+def parse_config(text: str, source: str = "feeds.toml") -> Config:
+    data = parse_toml(text, source)
     for key in data:
         if key not in TOP_KEYS:
-            raise ConfigError(f"{source}:{_line_of_table(text, key)}: unknown table {key!r}")
+            raise ConfigError(f"{source}:{line_of_table(text, key)}: unknown table {key!r}")
     raw_feeds = data.get("feeds", [])
     if not isinstance(raw_feeds, list) or not all(isinstance(e, dict) for e in raw_feeds):
         raise ConfigError(f"{source}: 'feeds' must be an array of tables ([[feeds]])")
@@ -68,16 +74,16 @@ def parse_config(text: str, source: str = "feeds.toml") -> Config:
         fetch = FetchSettings().with_overrides(data.get("fetch", {}))
     except ConfigError as exc:
         key = next((k for k in (data.get("fetch") or {}) if str(exc).startswith(f"{k} ")), None)
-        line = _line_of_table(text, key) if key else _line_of_table(text, "fetch")
+        line = line_of_table(text, key) if key else line_of_table(text, "fetch")
         raise ConfigError(f"{source}:{line}: [fetch] {exc}") from None
     schedule = data.get("schedule", {})
     if not isinstance(schedule, dict):
-        raise ConfigError(f"{source}:{_line_of_table(text, 'schedule')}: [schedule] must be a table")
+        raise ConfigError(f"{source}:{line_of_table(text, 'schedule')}: [schedule] must be a table")
     _url_rules(fetch, text, source)
     try:
         llm = parse_classifier_table(data.get("classifier", {}))
     except ConfigError as exc:
-        raise ConfigError(f"{source}:{_line_of_table(text, 'classifier')}: {exc}") from None
+        raise ConfigError(f"{source}:{line_of_table(text, 'classifier')}: {exc}") from None
     return Config(feeds=feeds, fetch=fetch, schedule=schedule, path=source, llm=llm)
 
 
@@ -88,7 +94,7 @@ def _url_rules(fetch: FetchSettings, text: str, source: str) -> None:
         try:
             AllowEntry(spec)
         except ValueError as exc:
-            raise ConfigError(f"{source}:{_line_of_table(text, 'private_allow')}: [fetch] "
+            raise ConfigError(f"{source}:{line_of_table(text, 'private_allow')}: [fetch] "
                               f"private_allow entry {spec!r} is not a host, host:port or "
                               f"network: {exc}") from None
     urls.configure(fetch.tracking_params)
@@ -157,7 +163,8 @@ def _line_of_key(text: str, index: int, key: str) -> int:
     return start
 
 
-def _line_of_table(text: str, key: str) -> int:
+def line_of_table(text: str, key: str) -> int:
+    """The line where a table `[key]`/`[[key]]` or a `key =` first appears (1 if nowhere)."""
     pattern = re.compile(rf"^\s*(\[+\s*{re.escape(key)}\b|{re.escape(key)}\s*=)")
     for n, line in enumerate(text.splitlines(), 1):
         if pattern.match(line):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Sequence
 import duckdb
 
 from core.errors import ConfigError
+from extractors.config import line_of_table, parse_toml
 from warehouse.db import utcnow
 from warehouse.sqlfiles import sql
 from warehouse.tx import transaction
@@ -107,17 +107,14 @@ def load_watches(path: str | Path, missing_ok: bool = False) -> WatchConfig:
 
 
 def parse_watches(text: str, source: str = "watches.toml") -> WatchConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+    data = parse_toml(text, source)
     for key in data:
         if key not in TOP_KEYS:
-            raise ConfigError(f"{source}:{_line_of(text, key)}: unknown table {key!r} "
+            raise ConfigError(f"{source}:{line_of_table(text, key)}: unknown table {key!r} "
                               f"(expected [[watches]] or [alerts])")
     raw = data.get("watches", [])
     if not isinstance(raw, list):
-        raise ConfigError(f"{source}:{_line_of(text, 'watches')}: use [[watches]] tables")
+        raise ConfigError(f"{source}:{line_of_table(text, 'watches')}: use [[watches]] tables")
     watches = tuple(_watch(entry, i, text, source) for i, entry in enumerate(raw))
     seen: set[str] = set()
     for i, w in enumerate(watches):
@@ -175,22 +172,22 @@ def _watch(entry: dict, index: int, text: str, source: str) -> Watch:
 
 def _alerts(entry, text: str, source: str) -> AlertSettings:
     if not isinstance(entry, dict):
-        raise ConfigError(f"{source}:{_line_of(text, 'alerts')}: [alerts] must be a table")
+        raise ConfigError(f"{source}:{line_of_table(text, 'alerts')}: [alerts] must be a table")
     for key in entry:
         if key not in ALERT_KEYS - {"digest_notify"}:
-            raise ConfigError(f"{source}:{_line_of(text, key)}: unknown key {key!r} in [alerts]; "
+            raise ConfigError(f"{source}:{line_of_table(text, key)}: unknown key {key!r} in [alerts]; "
                               "allowed: notify, outage_runs, spike_min_count, spike_p")
     notify = entry.get("notify", [])
     if isinstance(notify, str):
         notify = [notify]
     if not isinstance(notify, list) or not all(isinstance(v, str) for v in notify):
-        raise ConfigError(f"{source}:{_line_of(text, 'notify')}: notify must be a list of strings")
+        raise ConfigError(f"{source}:{line_of_table(text, 'notify')}: notify must be a list of strings")
     settings = AlertSettings(notify=tuple(notify))
     for key, kind in (("spike_min_count", int), ("outage_runs", int), ("spike_p", float)):
         if key in entry:
             value = entry[key]
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                raise ConfigError(f"{source}:{_line_of(text, key)}: {key} must be a positive number")
+                raise ConfigError(f"{source}:{line_of_table(text, key)}: {key} must be a positive number")
             settings = _replace(settings, **{key: kind(value)})
     return settings
 
@@ -217,14 +214,6 @@ def _line_in_watch(text: str, index: int, key: str) -> int:
         if pattern.match(lines[n - 1]):
             return n
     return start
-
-
-def _line_of(text: str, key: str) -> int:
-    pattern = re.compile(rf"^\s*(\[+\s*{re.escape(key)}\b|{re.escape(key)}\s*=)")
-    for n, line in enumerate(text.splitlines(), 1):
-        if pattern.match(line):
-            return n
-    return 1
 
 
 # ------------------------------------------------------------------ the warehouse side
