@@ -1,0 +1,104 @@
+"""Draw the headcount-rich held-out split of the workforce-event evaluation file (issue 19).
+
+    python -m classifiers.events_sample [REPLAY] --eval tests/data/events-eval.jsonl --seed 19
+
+Picks replay-2023 items by patterns only (the extractor is never run here): items not already
+in the evaluation file (by id or title), deduplicated by title, whose title or summary states
+a count of people or a share of a workforce ("4,000 jobs", "10% of staff", "four thousand
+workers", "1.2k roles", "thousands of employees"), in two strata:
+
+  A  an AI word: every such item (replay-2023 holds only about fifty, a dozen of them already
+     in the file), so events, forecasts ("could automate 25% of all jobs"), surveys ("40% of
+     workers think...") and shares of tasks all come in as they occur
+  N  an event word (cut, lay off, hire, strike, ...) but no AI word, seeded random draw: the
+     hard negatives (layoffs without AI); their headcounts are scored too, as "headcount over
+     all events", since reading a number does not depend on AI
+
+Prints one JSON line per item with an empty `events` list and `split`/`sample` set; the gold is
+written by reading each item, before the extractor runs on the split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+DEFAULT_REPLAY = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "replay-2023.jsonl.gz"
+
+_NUM = (r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?(?:k|m|million|thousand|lakh|crore)?|"
+        r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|"
+        r"fifty|hundred|a\s+thousand|thousands|hundreds|dozens)(?:[\s-]+(?:hundred|thousand|million))?)")
+_PEOPLE = r"(?:jobs?|workers?|employees?|staff(?:ers)?|roles?|positions?|people|engineers?|employees|workforce|headcount|recruits?)"
+HEADCOUNT = re.compile(rf"\b{_NUM}(?:\s+of)?\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b|"
+                       rf"\d+(?:\.\d+)?\s?(?:%|percent|per\s+cent)\s+of\s+(?:its\s+|their\s+|the\s+)?"
+                       rf"(?:\w+\s+)?(?:staff|workforce|employees|jobs|workers|headcount|tasks|work)", re.I)
+AI = re.compile(r"\b(?:AI|A\.I\.|artificial intelligence|ChatGPT|GPT-?4|chatbots?|generative|"
+                r"automation|robots?|machine learning|LLMs?|OpenAI|Copilot)\b")
+EVENT = re.compile(r"\b(?:lay(?:s|ing)?\s+off|laid\s+off|layoffs?|cut(?:s|ting)?|slash\w*|shed\w*|eliminat\w*|"
+                   r"ax(?:e|es|ed|ing)|hir(?:e|es|ed|ing)|recruit\w*|replac\w*|re-?train\w*|re-?skill\w*|"
+                   r"upskill\w*|train(?:s|ed|ing)?|strik\w*|walk\w*out|freez\w*|froze|redundanc\w*|"
+                   r"job\s+losses|downsiz\w*|creat\w*\s+(?:\w+\s+)?jobs)\b", re.I)
+
+def item_id(url: str) -> str:
+    return "rp-" + hashlib.sha1(url.encode()).hexdigest()[:12]
+
+
+def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
+         sizes: dict[str, int]) -> list[dict]:
+    strata: dict[str, list[dict]] = {k: [] for k in sizes}
+    seen = set(known_titles)
+    with gzip.open(replay, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            title, summary = rec.get("title") or "", rec.get("summary") or ""
+            key = re.sub(r"\W+", " ", title.lower()).strip()
+            rid = item_id(rec.get("url") or title)
+            if not key or key in seen or rid in known_ids:
+                continue
+            text = f"{title}\n{summary}"
+            if not HEADCOUNT.search(text):
+                continue
+            seen.add(key)
+            ai, event = bool(AI.search(text)), bool(EVENT.search(text))
+            row = {"id": rid, "published": str(rec.get("published") or "")[:10], "title": title,
+                   "summary": summary}
+            if ai:
+                strata["A"].append(row)
+            elif event:
+                strata["N"].append(row)
+    rng = random.Random(seed)
+    out = []
+    for name, n in sizes.items():
+        pool = strata[name]
+        for row in (pool if n < 0 else rng.sample(pool, min(n, len(pool)))):
+            out.append({"id": row["id"], "split": "test5", "sample": name, "published": row["published"],
+                        "title": row["title"], "summary": row["summary"], "events": []})
+        print(f"stratum {name}: {len(pool)} candidates, drew {len(pool) if n < 0 else min(n, len(pool))}",
+              file=sys.stderr)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("replay", nargs="?", default=str(DEFAULT_REPLAY))
+    ap.add_argument("--eval", dest="eval_path", default="tests/data/events-eval.jsonl")
+    ap.add_argument("--seed", type=int, default=19)
+    ap.add_argument("--sizes", default="A=-1,N=30", help="items per stratum; -1: all")
+    args = ap.parse_args(argv)
+    known = [json.loads(l) for l in Path(args.eval_path).read_text(encoding="utf-8").splitlines() if l.strip()]
+    ids = {str(r.get("id")) for r in known}
+    titles = {re.sub(r"\W+", " ", (r.get("title") or "").lower()).strip() for r in known}
+    sizes = {k: int(v) for k, v in (p.split("=") for p in args.sizes.split(","))}
+    for row in draw(Path(args.replay), ids, titles, args.seed, sizes):
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
