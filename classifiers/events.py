@@ -182,6 +182,7 @@ def normalise_company(raw: str) -> str:
     name = raw.strip().strip(".,;:'\"“”‘’()")
     name = re.sub(r"['’]s?$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.I)
+    name = _POLITICAL_TITLE.sub("", name)
     name = re.sub(r"^(?:" + _COUNTRY_NAMES + r")['’]s\s+(?=\S)", "", name)  # "Italy's Enel"
     listed = _KNOWN_ORGS.get(_key(name))  # before suffixes go: "Reach plc", "Block Inc"
     name = _strip_suffixes(name)
@@ -205,7 +206,8 @@ _PEOPLE = (r"(?:jobs?|workers?|employees?|staff(?:ers)?|roles?|positions?|people
            r"members?|engineers?|recruiters?|journalists?|agents?|contractors?|"
            r"personnel|headcount|workforce|posts?|writers?|actors?|developers?|"
            r"professionals?|nurses?|teachers?|clerks?|programmers?|moderators?|"
-           r"translators?|designers?|associates?|managers?|reporters?|"
+           r"translators?|designers?|associates?|managers?|reporters?|youths?|students|learners|"
+           r"apprentices|graduates|interns|civil\s+servants|"
            r"talent|(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))")
 _TRIGGERS: dict[str, str] = {
     "cut": r"lay(?:s|ing)?\s+off|laid\s+off|lay-?offs?|cut(?:s|ting)?\s+(?:[\w%,.$'’-]+\s+){0,4}?" + _PEOPLE +
@@ -233,7 +235,9 @@ _TRIGGERS: dict[str, str] = {
     "adopt_generic": r"(?:install(?:s|ed|ing)?|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?(?:robots|AI\b|A\.I\.|chatbots?|generative\s+AI|copilot)",
     "replace": r"replac(?:e|es|ed|ing)\s+(?:\S+\s+){0,5}?(?:with|by)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial|chatbots?|"
                r"robots?|automation|algorithms?|generative)|"
-               r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:ai|chatbots?|robots?)",
+               r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:ai|chatbots?|robots?)|"
+               r"(?:use|uses|used|using)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial\s+intelligence|automation|robots?|"
+               r"chatbots?|generative\s+ai)\s+(?:\(ai\)\s+)?to\s+replace\b",
     "strike": r"\bon\s+strike|"
               r"strik(?:e|es)\s+(?:over|against|for|ends?|began|begins|continues|enters|at)\b|"
               r"(?:join(?:s|ed)?|end(?:s|ed)?|start(?:s|ed)?|launch(?:es|ed)?|call(?:s|ed)?)\s+(?:\S+\s+){0,3}?strikes?\b|"
@@ -264,7 +268,7 @@ _STEMS = {
                "initiative scheme drive jobs apprentic free",
     "adopt": "roll deploy adopt introduc give",
     "adopt_generic": "install deploy adopt",
-    "replace": "replac swap substitut",
+    "replace": "replac swap substitut use using",
     "strike": "strik walk picket hollywood twin double dual stoppage",
     "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative",
     "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn",
@@ -319,7 +323,7 @@ _AI = re.compile(r"\b(?:(?-i:A\.?I)\b\.?|(?-i:AI)-\w+|artificial[\s-]intelligenc
                  r"chatbots?|large\s+language\s+models?|LLMs?|machine\s+learning|copilots?|"
                  r"automation|automate[ds]?|robots?|robotics|algorithm(?:s|ic)?|OpenAI)\b", re.I)
 _MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
-                    r"estimates?|expected\s+to|likely\s+to|set\s+to\s+affect|affect|impact|consider(?:s|ing)?|weigh(?:s|ing)?|"
+                    r"estimates?|likely\s+to|should|must|needs?\s+to|time\s+to|set\s+to\s+affect|affect|impact|consider(?:s|ing)?|weigh(?:s|ing)?|"
                     r"mull(?:s|ing)?|explor(?:es|ing)|easier|aims?\s+to|hopes?\s+to|AI\s+(?:will|could|may|might|would|can|is)|"
                     r"want(?:s)?\s+to\s+make)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n|]+(?:[.!?]+(?=\s|$)|$)|[^\n|]+", re.M)
@@ -378,7 +382,7 @@ _COUNT = re.compile(rf"(?<![\w.,])(?:up\s+to\s+|about\s+|around\s+|nearly\s+|alm
                     rf"roughly\s+|approximately\s+)?({_NUMBER})(?:\s*\+)?(?P<tail>\s+(?:(?:[\w-]+\s+){{0,3}}?)"
                     rf"{_PEOPLE}\b)?", re.I)
 _PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per\s+cent\b)(?P<of>\s+(?:of\s+)?(?:its\s+|the\s+|their\s+|"
-                      r"total\s+|global\s+|the\s+company['’]s\s+)*(?:\S+\s+){0,1}?"
+                      r"total\s+|global\s+|the\s+company['’]s\s+)*(?:\S+\s+){0,2}?"
                       r"(?:workforce|staff|employees|jobs|headcount|workers|employees|team|newsroom|"
                       r"positions|roles|people))?", re.I)
 _UNIT = re.compile(r"(?:(?:its|the|at\s+its|in\s+its|at\s+the|at|in)\s+)([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)?)\s+(?:unit|division|team|"
@@ -441,11 +445,21 @@ _PERSON_CUE = re.compile(r"(?:\b(?:Prof|Professor|Dr|Mr|Ms|Mrs|economist|profess
                          r"senator|minister|Senator|Minister|President)\.?\s+)$")
 
 
+# a person by their title ("Dr Smith", "CEO Andy Jassy"); a head of government ("PM Modi",
+# "Gov. Newsom") stays an actor: they announce a government's laws and programmes
+_TITLES = {"ceo", "dr", "prof", "professor", "mr", "ms", "mrs", "judge", "sir", "dame", "economist",
+           "actor", "actress", "star", "director", "founder", "chairman"}
+_POLITICAL_TITLE = re.compile(r"^(?:PM|Prime\s+Minister|President|Gov\.?|Governor|Mayor|Chancellor|Premier|"
+                              r"Sen\.?|Senator|Minister)\s+(?=[A-Z])")
+
+
 def _is_person(raw: str, text: str, start: int) -> bool:
     """'David Autor', 'economist Erik Brynjolfsson', 'Dr. Smith': a person, not an organisation."""
     words = raw.split()
     if len(words) >= 2 and words[0].lower() in _FIRST_NAMES and not known_org(raw):
         return True
+    if len(words) >= 2 and words[0].lower().rstrip(".") in _TITLES and not known_org(raw):
+        return True  # "PM Modi", "Gov. Newsom"
     return bool(_PERSON_CUE.search(text[max(0, start - 30):start])) and not known_org(raw)
 
 
@@ -462,6 +476,25 @@ def _org_like(raw: str, context: str) -> bool:
     if re.fullmatch(r"[A-Z][A-Z0-9&.-]{1,6}", raw) or re.search(r"[a-z][A-Z]|\d|\.com\b", first):
         return True
     return bool(context) and re.search(r"(?<![\w-])" + re.escape(raw) + r"(?![\w-])", context) is not None
+
+
+# In a Title Case headline an unlisted name counts when it is the verb's subject: it starts the
+# headline (or follows a colon or a "Report:"-style label) and only auxiliaries stand between it
+# and the trigger ("Luno Axes 35% of Staff", "Shopify To Cut 20%", "Acme Plans To Lay Off").
+# Stop-lists keep out sentence starts (_NOT_ORG), people (_is_person) and places (_COUNTRIES).
+_SUBJECT_GAP = re.compile(r"(?:['’]s)?\s+(?:(?:to|will|is|are|has|have|had|now|also|again|quietly|reportedly|"
+                          r"further|officially|plans?\s+to|set\s+to|says\s+it\s+will|announces|begins|starts|"
+                          r"is\s+set\s+to|moves\s+to|could|may)\s+)*$", re.I)
+
+
+def _subject_of(text: str, raw: str, start: int, trigger_start: int) -> bool:
+    if not _SUBJECT_GAP.fullmatch(text, start + len(raw), trigger_start):
+        return False
+    if not re.fullmatch(r"\s*(?:[\w\s]{0,25}:\s*)?[\"“‘']?", text[:start]):
+        return False  # not the headline's first name
+    if raw in _COUNTRIES or raw.split()[0] in _COUNTRIES or len(raw.split()) > 5:
+        return False
+    return not re.search(r"(?:Day|Week|Month|Year|Season|Festival|Games|Cup)$", raw)
 
 
 _MAKER = re.compile(r"[\s-]+(?:maker|owner|parent|developer|publisher|creator|operator)\s+")
@@ -499,7 +532,7 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
         raw, start = _trim_org(m.group(1), m.start(1), first=first)
         if raw and not _is_person(raw, text, start):
             raw, start = _resolve(text, raw, start)
-            if not title_case or _org_like(raw, context):
+            if not title_case or _org_like(raw, context) or _subject_of(text, raw, start, trigger_start):
                 names.append((raw, start))
     if names:
         raw, start = names[0] if first else names[-1]
@@ -521,6 +554,8 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
 
 _FEARED = re.compile(r"\b(?:fears?|feared|worr(?:y|ies|ied)|afraid|concerns?|anxiety|threat|risks?)\b"
                      r"(?:\s+\S+){0,6}\s*$", re.I)
+_DIRECTED = re.compile(r"\b(?:tells?|told|urges?|urged|asks?|asked|calls\s+on|called\s+on|pressures?|pressed|"
+                       r"orders?|ordered|forces?|forced)\s+(?:\S+\s+){1,3}?to\s+(?:\S+\s+)?$", re.I)
 _HEADLINE_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|can)\b", re.I)
 _NEGATED = re.compile(r"(?:\b(?:avoid|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
                       r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)[\s-]+(?:\S+[\s-]+){0,2}$)", re.I)
@@ -539,6 +574,9 @@ def _trim_org(raw: str, start: int, first: bool = False) -> tuple[str, int]:
     good = [not (_bad_word(w) or w.lower() in _CONNECTORS) or (
         w == "New" and k + 1 < len(words) and words[k + 1][:1].isupper() and not _bad_word(words[k + 1]))
         for k, w in enumerate(words)]
+    for k, w in enumerate(words):
+        if not good[k] and w.lower() not in _CONNECTORS and _name_inner(words, k, good):
+            good[k] = True
     best: tuple[int, int] | None = None
     i = 0
     while i < len(words):
@@ -563,6 +601,21 @@ def _trim_org(raw: str, start: int, first: bool = False) -> tuple[str, int]:
 
 
 _CONNECTORS = {"of", "the", "and", "&", "de"}
+
+
+def _name_inner(words: list[str], k: int, good: list[bool]) -> bool:
+    """Words the stop-lists drop that belong to a name: an organisation word after a name
+    ("Commonwealth Bank", "Reach Group"), or a capitalised -ing/-ed word between name words
+    that end in one ("National Eating Disorders Association", not "Disorders Association")."""
+    w = words[k].rstrip(".,:;")
+    if k > 0 and good[k - 1] and words[k - 1].lower() not in _CONNECTORS and _ORG_CUE.fullmatch(w):
+        return True
+    if not re.fullmatch(r"[A-Z][a-z]+(?:ing|ed)", w):
+        return False
+    j = k + 1
+    while j < len(words) and words[j][:1].isupper() and not _ORG_CUE.fullmatch(words[j].rstrip(".,:;")):
+        j += 1
+    return j < len(words) and k > 0 and good[k - 1] and bool(_ORG_CUE.fullmatch(words[j].rstrip(".,:;")))
 _VERBLIKE_OK = {"boeing", "united", "limited", "red", "xing", "ping", "tyson", "feed"}
 
 
@@ -592,6 +645,8 @@ def _org_ok(raw: str) -> bool:
     name, _ = _trim_org(raw, 0)
     if not name or len(name) < 2:
         return False
+    if re.search(r"\b(?:Day|Eve|Week|Festival|Olympics|Cup)$", name):
+        return False  # "Independence Day", "Labor Day": a date, not an actor
     return not re.fullmatch(r"[\d,.]+", name)
 
 
@@ -661,11 +716,30 @@ def _event_date(sentence: str, story_date: date | None) -> date | None:
     return story_date
 
 
+# Hedging policy: an organisation's announced or reported plan is an event ("plans to cut",
+# "to cut", "will cut", "is expected to cut", "said it would cut"); speculation is not ("could",
+# "may", "might", "should", "it's time to", a forecast or a warning), unless the sentence gives
+# the organisation's own voice ("IBM could replace 7,800 jobs with AI, CEO says": its chief
+# stating its plan).
+_OWN_VOICE = re.compile(r"\b(?:CEO|chief\s+executive|chief|boss|chairman|chairwoman|founder|spokes(?:man|woman|person)|"
+                        r"the\s+company|executives?|management)\s+(?:says|said|confirms|confirmed|told|tells)\b|"
+                        r"\b(?:says|said|according\s+to)\s+(?:its\s+|the\s+company['’]s\s+)?(?:CEO|chief\s+executive|boss)\b")
+_REPORTED_WOULD = re.compile(r"\b(?:said|says|announced|announces|confirmed|confirms|told\s+\S+|informed\s+\S+|"
+                             r"expects|expected)\s+(?:on\s+\w+\s+|\w+day\s+)?(?:that\s+)?(?:it|they|the\s+\w+)\s+"
+                             r"(?:would|will)\s+$", re.I)
+
+
 def _is_forecast(sentence: str, actor_end: int, trigger_start: int) -> bool:
-    """'X could cut ...', 'AI may replace ...': a modal between the actor and the trigger."""
+    """'X could cut ...', 'AI may replace ...': a modal between the actor and the trigger;
+    but 'X said it would cut' is reported speech of a plan and 'X could cut ..., CEO says' the
+    organisation's own statement (see the hedging policy above)."""
     found = _MODAL.search(sentence, actor_end, trigger_start)
     if found and re.match(r"(?:may|might|could)\s+have\b", sentence[found.start():], re.I):
         return False  # "may have restricted": reported, hedged
+    if found and found.group().lower() == "would" and _REPORTED_WOULD.search(sentence[:found.end() + 1]):
+        return False
+    if found and found.group().lower() in ("could", "may", "might", "would") and _OWN_VOICE.search(sentence):
+        return False
     return bool(found)
 
 
@@ -714,7 +788,20 @@ def extract_events(item: TextLike, story_date: date | datetime | None = None) ->
             for m, name in _matches(sent.text, patterns[field]):
                 action = "adopt" if name == "adopt_generic" else name
                 _mention(found, sent, m, action, story_ai, story_date, lead, hollywood, context, union)
-    return [_event(v) for v in found.values()]
+    return [_event(v) for v in _story_events(found)]
+
+
+def _story_events(found: dict) -> list[dict]:
+    """A strike is an event only when it is the story's: when the headline tells another event
+    (hiring, a deal, a cut) and no strike, strikes named in the lede are its background
+    ("celebrities speak out on the picket line" under "Netflix And Disney Hiring AI Talent")."""
+    def in_title(v: dict) -> bool:
+        return any(s.field == "title" for s in v["evidence"][1:2])
+    events = list(found.values())
+    if any(in_title(v) for v in events if v["action"] != "strike") and not any(
+            in_title(v) for v in events if v["action"] == "strike"):
+        events = [v for v in events if v["action"] != "strike"]
+    return events
 
 
 _DIGEST = re.compile(r"^(?:This|The)\s+Week\s+in\b|\bWeek\s+in\s+Review\b|\bBriefing\b|"
@@ -801,6 +888,11 @@ def _quoted(text: str, pos: int) -> bool:
     return before.count("‘") > before.count("’") or before.count("“") > before.count("”")
 
 
+_PASSING_STRIKE = re.compile(r"\b(?:into|amid|during|despite|since|throughout|while|after|before|ending|end|ends|ended|"
+                             r"over|because\s+of|due\s+to|wake\s+of|non|not)[\s-]+(?:(?:the|a|an|its|their|this|"
+                             r"monthslong|months-long|weeks-long|ongoing|current|\w+['’]s?|\d+-day)\s+){0,3}$", re.I)
+
+
 def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
              story_date: date | None, lead: tuple[str, _Sentence, int, int] | None,
              hollywood: str | None = None, context: str = "",
@@ -810,8 +902,14 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
     if _FEARED.search(sent.text, max(0, m.start() - 60), m.start()) or _quoted(sent.text, m.start()):
         return  # "amid fears of job losses"; a trigger inside a quotation
     if sent.text.rstrip().endswith("?") or (
-            _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())):
+            _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())
+            and not _OWN_VOICE.search(sent.text)):
         return  # a question or a forecast headline ("AI Could Drive A Push For Re-Skilling")
+    if _DIRECTED.search(sent.text, max(0, m.start() - 50), m.start()):
+        return  # "EU tells Musk to hire more staff": an instruction to someone else
+    if action == "strike" and (_PASSING_STRIKE.search(sent.text, max(0, m.start() - 40), m.start()) or (
+            re.match(r"end", m.group(), re.I) and re.search(r"\b(?:deal|agreement|contract)\b", sent.text, re.I))):
+        return  # "an agreement that would end a monthslong strike", "100 Days Into Strike": context
     actor = _actor(sent, m.start(), m.end(), context)
     union_names = None
     if action in ("strike", "agreement"):
