@@ -227,7 +227,8 @@ _TRIGGERS: dict[str, str] = {
                r"training\s+(?:drive|push|programm?e?s?|courses?|scheme|initiative|academy)|"
                r"(?:programm?e?|initiative|scheme|drive|courses?)\s+to\s+(?:re-?)?train|"
                r"(?:jobs|skills|apprenticeship|reskilling|upskilling)\s+program(?:me)?s?|"
-               r"free\s+(?:ai\s+)?(?:courses?|training)",
+               r"free\s+(?:ai\s+)?(?:courses?|training)|"
+               r"giv(?:e|es|ing)\s+(?:\S+\s+){0,2}?(?:workers?|employees?|staff(?:ers)?|teams?)\s+(?:\S+\s+){0,2}?training",
     "adopt": r"(?:roll(?:s|ed|ing)?\s+out|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?|introduc(?:e|es|ed|ing)|"
              r"gives?\s+(?:\S+\s+){0,3}?access\s+to)\s+(?:\S+\s+){0,4}?(?:ai|a\.i\.|chatbots?|chatgpt|copilot|"
              r"generative|assistants?|robots?|algorithms?|tools?)\b[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
@@ -265,7 +266,7 @@ _STEMS = {
     "hire": "hir recruit creat add tripl doubl",
     "freeze": "hiring backfill",
     "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills program course "
-               "initiative scheme drive jobs apprentic free",
+               "initiative scheme drive jobs apprentic free giv",
     "adopt": "roll deploy adopt introduc give",
     "adopt_generic": "install deploy adopt",
     "replace": "replac swap substitut use using",
@@ -494,7 +495,17 @@ def _subject_of(text: str, raw: str, start: int, trigger_start: int) -> bool:
         return False  # not the headline's first name
     if raw in _COUNTRIES or raw.split()[0] in _COUNTRIES or len(raw.split()) > 5:
         return False
+    if raw.split()[-1].lower() in _GROUP_NOUNS:
+        return False  # "Private Equity Recruits ...", "Automakers Cut ...": a sector, not an actor
     return not re.search(r"(?:Day|Week|Month|Year|Season|Festival|Games|Cup)$", raw)
+
+
+_GROUP_NOUNS = {w.lower() for w in (
+    "Equity Industry Industries Sector Sectors Market Markets Firms Companies Businesses Retailers "
+    "Banks Lenders Insurers Automakers Carmakers Airlines Hospitals Schools Universities Colleges "
+    "Startups Employers Newsrooms Publishers Outlets Studios Streamers Brands Giants Chipmakers "
+    "Manufacturers Factories Agencies Governments States Cities Countries Nations Economy Economies "
+    "Consultancies Developers Creators Workers Employees Staff Unions Teams").split()}
 
 
 _MAKER = re.compile(r"[\s-]+(?:maker|owner|parent|developer|publisher|creator|operator)\s+")
@@ -686,7 +697,20 @@ def _percent_near(sentence: str, lo: int, hi: int) -> tuple[float | None, tuple[
         if re.search(r"(?:workforce|staff|headcount|employees)\s+by\s+(?:about\s+|around\s+|nearly\s+)?$",
                      sentence[max(0, m.start() - 40):m.start()], re.I):
             return float(m.group(1)), (m.start(), m.end(1))
+    f = _FRACTION.search(sentence, max(0, lo - 60), min(len(sentence), hi + 90))
+    if f:
+        return _FRACTIONS[re.sub(r"[\s-]+", " ", f.group(1).lower())], (f.start(1), f.end(1))
     return None, None
+
+
+# "a quarter of its workforce", "half of its staff": a share written in words
+_FRACTIONS = {"a quarter": 25.0, "one quarter": 25.0, "a third": 33.3, "one third": 33.3, "half": 50.0,
+              "a half": 50.0, "two thirds": 66.7, "three quarters": 75.0, "a tenth": 10.0, "one tenth": 10.0,
+              "a fifth": 20.0, "one fifth": 20.0}
+_FRACTION = re.compile(r"\b(a\s+quarter|one\s+quarter|a\s+third|one[\s-]third|a\s+half|half|two[\s-]thirds|"
+                       r"three[\s-]quarters|a\s+tenth|one[\s-]tenth|a\s+fifth|one[\s-]fifth)\s+of\s+(?:its\s+|the\s+|their\s+|"
+                       r"the\s+company['’]s\s+)?(?:global\s+|total\s+|entire\s+)?(?:workforce|staff|employees|headcount|workers)\b",
+                       re.I)
 
 
 def _unit_near(sentence: str, lo: int, hi: int) -> str | None:

@@ -484,6 +484,15 @@ def test_headcounts_as_written(phrase, headcount):
     assert one(f"Acme will {phrase} as it turns to AI").headcount == headcount
 
 
+@pytest.mark.parametrize("phrase, percent", [
+    ("lay off 10% of its staff", 10.0), ("lay off a quarter of its workforce", 25.0),
+    ("lay off half of its staff", 50.0), ("lay off two-thirds of its employees", 66.7),
+    ("lay off staff as AI does 30% of tasks", None),
+])
+def test_percents_as_written(phrase, percent):
+    assert one(f"Acme will {phrase} as it turns to AI").percent == percent
+
+
 # ------------------------------------------------------------------ dashboard page
 
 
