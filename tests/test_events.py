@@ -543,3 +543,27 @@ def test_strike_without_an_actor_takes_the_union_of_the_lede():
     e = one("Call-centre workers walk out over AI monitoring",
             "Members of the Communication Workers Union say the software tracks every call.")
     assert (e.company, e.action) == ("Communication Workers Union", "strike")
+
+
+def test_events_sample_draws_by_patterns_only(tmp_path):
+    import gzip
+
+    from classifiers.events_sample import draw, item_id
+
+    replay = tmp_path / "replay.jsonl.gz"
+    rows = [
+        {"title": "Acme to cut 4,000 jobs as AI takes over", "summary": "", "url": "u1", "published": "2023-05-01"},
+        {"title": "Acme to cut 4,000 jobs as AI takes over", "summary": "", "url": "u1b", "published": "2023-05-01"},
+        {"title": "Zoom to lay off 1,300 workers", "summary": "Demand slows.", "url": "u2", "published": "2023-02-07"},
+        {"title": "Bolt lays off 10% of staff", "summary": "", "url": "u3", "published": "2023-03-01"},
+        {"title": "AI is the talk of the town", "summary": "No numbers here.", "url": "u4", "published": "2023-03-01"},
+        {"title": "Known item: Meta cuts 10K jobs", "summary": "", "url": "u5", "published": "2023-03-14"},
+    ]
+    with gzip.open(replay, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    drawn = draw(replay, {item_id("u5")}, set(), seed=1, sizes={"A": -1, "N": 1})
+    assert [(d["sample"], d["title"]) for d in drawn if d["sample"] == "A"] == [
+        ("A", "Acme to cut 4,000 jobs as AI takes over")]  # deduplicated by title
+    assert len([d for d in drawn if d["sample"] == "N"]) == 1
+    assert all(d["split"] == "test5" and d["events"] == [] for d in drawn)
+    assert item_id("u5") not in {d["id"] for d in drawn}
