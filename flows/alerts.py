@@ -4,7 +4,8 @@ After each ingest (`after_ingest`, called at the end of flows/ingest.py daily_in
 watches are synced from watches.toml and caught up on the run's articles, messages are
 queued in `alert_deliveries` (one per message and destination) and every undelivered one is
 sent - new ones and those that failed in earlier runs (retried up to MAX_ATTEMPTS runs).
-Nothing here can fail a run: `after_ingest` logs a warning and returns.
+Nothing here can fail a run: `after_ingest` logs a warning and returns. A backfill that loaded
+articles ends with `after_backfill`: the same for watch alerts only.
 
 Messages:
 - watch (mode "immediate"): one message per watch listing its new story clusters;
@@ -226,8 +227,21 @@ def after_ingest(db_path: str | Path, feeds_path: str | Path, run_id: str,
         return None
 
 
+def after_backfill(db_path: str | Path, feeds_path: str | Path, run_id: str,
+                   watches: str | None = None) -> dict | None:
+    """Watch alerts at the end of a backfill that loaded articles: its hits of immediate
+    watches are sent now (not at the next ingest), pending deliveries retried. Spike, outage
+    and digest alerts stay with the daily ingest. Never raises."""
+    try:
+        return run_alerts(db_path, feeds_path, run_id, watches, watch_only=True)
+    except Exception as exc:  # noqa: BLE001 - by design: a run never fails because of alerts
+        log.warning("alerts skipped after backfill %s: %s", run_id,
+                    str(exc).splitlines()[0] if str(exc) else exc)
+        return None
+
+
 def run_alerts(db_path: str | Path, feeds_path: str | Path, run_id: str,
-               watches: str | None = None) -> dict:
+               watches: str | None = None, watch_only: bool = False) -> dict:
     from warehouse.db import write_connection
     from warehouse.tx import transaction
     from warehouse.watches import load_watches, match_run, sync_watches, watches_path
@@ -241,9 +255,10 @@ def run_alerts(db_path: str | Path, feeds_path: str | Path, run_id: str,
         hits = match_run(con, config.watches, run_id)
         with transaction(con):
             queued = queue_watch_alerts(con, config, run_id)
-            queued += queue_outage_alerts(con, config, run_id)
-            queued += queue_spike_alerts(con, config, run_id)
-            queued += queue_daily_digest(con, config, run_id)
+            if not watch_only:
+                queued += queue_outage_alerts(con, config, run_id)
+                queued += queue_spike_alerts(con, config, run_id)
+                queued += queue_daily_digest(con, config, run_id)
         sent, failed = deliver_pending(con, all_targets(config))
     if failed:
         log.warning("%d alert deliveries failed (retried next run; see table alert_deliveries)", failed)

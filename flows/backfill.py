@@ -557,6 +557,9 @@ async def run_backfill(request: BackfillRequest, *, process: ProcessFn | None = 
                   "items": summary.get("selected", 0), "new_articles": summary.get("new_articles", 0),
                   "ai_work": summary.get("ai_work", 0), "errors": summary.get("errors", 0)}
         _finish(request.db, run_id, summary["status"], counts, summary.get("message"))
+        if summary.get("new_articles"):  # issue 20: its watch hits alerted now (never raises)
+            from flows.alerts import after_backfill
+            after_backfill(request.db, request.feeds_path, run_id)
     return summary
 
 

@@ -193,3 +193,50 @@ def test_a_digest_watch_gets_one_daily_digest(sample_feeds, tmp_path):
         assert rows(db, "SELECT count(*) FROM watch_hits WHERE notified_at IS NULL") == [(0,)]
         ingest(sample_feeds, db)
         assert len(rx.messages) == 1  # one a day
+
+
+# ------------------------------------------------------------------ backfills
+
+
+def test_backfill_hits_are_alerted_at_the_end_of_the_backfill(tmp_path):
+    """Articles loaded by a backfill are matched in its load transactions; an immediate
+    watch's message goes out when the backfill ends (not at the next ingest), once."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import date
+
+    from flows.backfill import BackfillRequest, run_backfill
+    from tests.backfill_site import SiteServer, build_site
+
+    build_site(tmp_path / "site")
+    with SiteServer(tmp_path / "site") as site, Receiver() as rx, \
+            ThreadPoolExecutor(max_workers=2) as pool:
+        feeds = tmp_path / "feeds.toml"
+        feeds.write_text(site.feeds_toml(), encoding="utf-8")
+        (tmp_path / "watches.toml").write_text(
+            '[[watches]]\nname = "unions"\nquery = "union OR unions"\n'
+            f'outlets = ["127.0.0.1"]\nnotify = ["{rx.url}"]\n', encoding="utf-8")
+        db = tmp_path / "w.duckdb"
+
+        def backfill(since: str, until: str) -> dict:
+            request = BackfillRequest(source="archive", since=date.fromisoformat(since),
+                                      until=date.fromisoformat(until), feeds_path=str(feeds),
+                                      db_path=str(db), workers=2)
+            return asyncio.run(run_backfill(request, pool=pool))
+
+        assert backfill("2026-09-01", "2026-10-15")["new_articles"] > 0
+        found = rows(db, "SELECT title, text, url FROM stories WHERE is_ai_work")
+        word = re.compile(r"\b(union|unions)\b", re.IGNORECASE)
+        expected = {url for title, text, url in found if word.search(f"{title} {text}")}
+        assert expected, "the site has AI×work union stories in the range"
+        assert len(rx.messages) == 1
+        assert rx.messages[0]["title"] == f"workwatch: {len(expected)} new stories for unions"
+        assert set(re.findall(r"https?://\S+", rx.messages[0]["message"])) == expected
+        assert rows(db, "SELECT count(*), count(notified_at) FROM watch_hits") == \
+            [(len(expected), len(expected))]
+
+        assert backfill("2026-09-01", "2026-10-15")["new_articles"] == 0  # nothing new
+        assert backfill("2026-10-16", "2026-10-28")["new_articles"] > 0   # later union stories
+        later = {url for title, text, url in rows(db, "SELECT title, text, url FROM stories "
+                                                      "WHERE is_ai_work") if word.search(f"{title} {text}")}
+        assert len(rx.messages) == 2
+        assert set(re.findall(r"https?://\S+", rx.messages[1]["message"])) == later - expected

@@ -136,6 +136,16 @@ def test_a_re_extracted_article_is_re_indexed(db):
     ('"the weather"', {1}),
     ("outlet:guardian", {3}),
     ("7,800 jobs", {2}),
+    # phrases from word positions (migration 042): order, distance, one field at a time
+    ('"guild strike"', {0}),
+    ('"strike guild"', set()),
+    ('title:"writers guild"', {0}),
+    ('"ai could"', {2}),
+    ('"hollywood the writers"', set()),     # the title's last word and the body's first ones
+    ('"writers guild of america"', {0}),     # a left-out word inside: checked against the text
+    ('"writers guild in america"', set()),
+    ('"mix the flour"', {4}),
+    ('"guild" "markets"', {1}),
 ])
 def test_matching(db, query, expected):
     with read_connection(db) as con:
@@ -147,6 +157,9 @@ def test_matching_within_a_scope(db):
         scope = [STORIES[1].article_id, STORIES[4].article_id]
         assert matching_ids(con, "strike", scope) == {STORIES[1].article_id}
         assert matching_ids(con, "(strike OR cake) NOT cake", scope) == {STORIES[1].article_id}
+        assert matching_ids(con, '"writers guild"', scope) == {STORIES[1].article_id}
+        assert matching_ids(con, '"the weather" OR "the flour"', scope) == {STORIES[1].article_id,
+                                                                           STORIES[4].article_id}
 
 
 # ------------------------------------------------------------------ ranking and snippets
@@ -324,7 +337,7 @@ def test_a_warehouse_with_the_first_index_layout_is_migrated(tmp_path):
         con.execute("CREATE TABLE search_postings (term VARCHAR, article_id VARCHAR, field UTINYINT, tf INTEGER)")
         con.execute("CREATE TABLE search_docs (article_id VARCHAR PRIMARY KEY, title_len INTEGER, "
                     "body_len INTEGER, text_hash VARCHAR, indexed_at TIMESTAMP)")
-        con.execute("DELETE FROM schema_migrations WHERE version = 23")
+        con.execute("DELETE FROM schema_migrations WHERE version IN (23, 42)")
     with write_connection(path) as con:  # migrates, then loads work again
         more = [article(30, "IBM hiring pause widens", "IBM extends its hiring pause.", "x.example")]
         load_batch(con, "r2", more, [verdict(a) for a in more])
@@ -332,3 +345,35 @@ def test_a_warehouse_with_the_first_index_layout_is_migrated(tmp_path):
 
     assert [h.title for h in search_db(path, "title:ibm")][:2] == [
         "IBM hiring pause widens", "IBM pauses hiring for roles AI could do"]
+
+
+def test_a_warehouse_with_the_index_before_positions_is_rebuilt(tmp_path):
+    """Migration 042: an index without word positions (023's layout) is emptied and the
+    first search indexes every stored article again, phrases answered from positions."""
+    import duckdb
+
+    from warehouse.search import search_db
+
+    path = tmp_path / "old.duckdb"
+    with write_connection(path) as con:
+        load_batch(con, "r", STORIES, [verdict(a) for a in STORIES])
+        con.execute("DROP TABLE search_postings")
+        con.execute("CREATE TABLE search_postings (term VARCHAR NOT NULL, doc_id INTEGER NOT NULL, "
+                    "field UTINYINT NOT NULL, tf INTEGER NOT NULL, flen INTEGER NOT NULL)")
+        con.execute("INSERT INTO search_postings VALUES ('guild', 1, 1, 1, 5)")
+        con.execute("ALTER TABLE watches DROP COLUMN outlet_names")
+        con.execute("DELETE FROM schema_migrations WHERE version = 42")
+    with write_connection(path) as con:
+        assert con.execute("SELECT count(*) FROM search_docs").fetchone()[0] == 0
+        assert "pos" in [r[0] for r in con.execute("DESCRIBE search_postings").fetchall()]
+    hits = search_db(path, '"writers guild"')
+    assert {h.article_id for h in hits} == {STORIES[0].article_id, STORIES[1].article_id}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM search_docs").fetchone()[0] == len(STORIES)
+        # "guild" is the 2nd word of STORIES[0]'s title
+        assert con.execute("SELECT p.pos FROM search_postings p JOIN search_docs d USING (doc_id) "
+                           "WHERE term = 'guild' AND field = 1 AND d.article_id = ?",
+                           [STORIES[0].article_id]).fetchone()[0] == [2]
+    finally:
+        con.close()

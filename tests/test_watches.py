@@ -155,3 +155,43 @@ def test_digest_to_a_webhook(tmp_path):
         rx.fail = True
         failed = workwatch("digest", "--since", "2023-05-01", "--to", rx.url, "--db", str(db))
         assert failed.returncode == 1 and failed.stderr.startswith("error: digest not delivered to json://127.0.0.1:")
+
+
+def test_watch_outlets_match_the_outlet_by_name_or_domain(tmp_path):
+    """A watch's `outlets` names outlets as --outlet does (outlet_names, migration 040): the
+    stored name or the domain, whichever the user writes."""
+    from dataclasses import replace
+
+    from warehouse.watches import match_run, matches, stored_outlet_names
+
+    text = "Studios and the Writers Guild resumed talks on the use of AI in scripts."
+    named = replace(article(40, "Writers Guild talks resume", text, "variety.com"),
+                    outlet="Variety", feed="variety")           # ingest: the name feeds.toml gives
+    by_domain = article(41, "Writers Guild strike day 40", text, "variety.com")  # replay: the domain
+    other = article(42, "Writers Guild pickets in New York", text, "reuters.com")
+    watches = parse_watches('[[watches]]\nname = "by-domain"\nquery = "guild"\noutlets = ["variety.com"]\n'
+                            '[[watches]]\nname = "by-name"\nquery = "guild"\noutlets = ["Variety"]\n'
+                            '[[watches]]\nname = "unknown"\nquery = "guild"\noutlets = ["nosuch.example"]\n'
+                            ).watches
+    db = tmp_path / "w.duckdb"
+    with write_connection(db) as con:
+        load_batch(con, "r1", [named], [verdict(named)])
+        sync_watches(con, watches)  # resolves the outlets against the stored ones
+        assert stored_outlet_names(con) == {"by-domain": ["Variety", "variety.com"],
+                                            "by-name": ["Variety"],
+                                            "unknown": ["nosuch.example"]}
+        load_batch(con, "r2", [by_domain, other], [verdict(by_domain), verdict(other)])
+        at_load = con.execute("SELECT watch, article_id FROM watch_hits").fetchall()
+        sync_watches(con, watches)  # after the run (flows/alerts.py): synced, the run matched again
+        match_run(con, watches, "r2")
+        after_run = con.execute("SELECT watch, article_id FROM watch_hits").fetchall()
+        # the same, resolved at the call (watch test / watch run)
+        fresh = {w.name: {a for a, _ in matches(con, w, None)} for w in watches}
+    want = {named.article_id, by_domain.article_id}
+    # at load, with the names of the last sync: the domain named in the file is a stored name
+    assert {a for w, a in at_load if w == "by-domain"} == {by_domain.article_id}
+    assert {a for w, a in at_load if w == "by-name"} == set()
+    # the run's own match after the sync: "Variety" now also names the rows stored as variety.com
+    assert {a for w, a in after_run if w == "by-name"} == {by_domain.article_id}
+    assert not [a for w, a in after_run if w == "unknown"]
+    assert fresh == {"by-domain": want, "by-name": want, "unknown": set()}

@@ -221,6 +221,11 @@ def only_negative(node: Node) -> bool:
     return any(only_negative(c) for c in node.children)
 
 
+def is_indexed(word: str) -> bool:
+    """Whether the index holds this (normalised) word: as search_indexed (migration 042)."""
+    return word not in STOPWORDS and 2 <= len(word) <= 40
+
+
 def index_words(term: Term) -> list[str]:
     """The words of a text term the index holds (stopwords are not in it)."""
-    return [w for w in term.words if w not in STOPWORDS and len(w) >= 2]
+    return [w for w in term.words if is_indexed(w)]

@@ -220,16 +220,29 @@ def _line_in_watch(text: str, index: int, key: str) -> int:
 
 
 def sync_watches(con: duckdb.DuckDBPyConnection, watches: Sequence[Watch]) -> None:
-    """Make the `watches` table hold exactly these definitions (never the notify URLs)."""
+    """Make the `watches` table hold exactly these definitions (never the notify URLs), with
+    each watch's outlets resolved to the stored outlet names they name (by name or domain)."""
     rows = [{"name": w.name, "query": w.query, "topics": list(w.topics),
              "companies": list(w.companies), "outlets": list(w.outlets),
-             "ai_work_only": w.ai_work_only, "mode": w.mode} for w in watches]
+             "ai_work_only": w.ai_work_only, "mode": w.mode,
+             "outlet_names": resolve_outlets(con, w.outlets)} for w in watches]
     with transaction(con):
         con.execute("DELETE FROM watches")
         if rows:
-            con.execute("INSERT INTO watches SELECT r.name, r.query, r.topics, r.companies, "
-                        "r.outlets, r.ai_work_only, r.mode, $now "
+            con.execute("INSERT INTO watches (name, query, topics, companies, outlets, ai_work_only, "
+                        "mode, synced_at, outlet_names) SELECT r.name, r.query, r.topics, "
+                        "r.companies, r.outlets, r.ai_work_only, r.mode, $now, r.outlet_names "
                         "FROM (SELECT unnest($rows) AS r)", {"rows": rows, "now": utcnow()})
+
+
+def resolve_outlets(con: duckdb.DuckDBPyConnection, outlets: Sequence[str]) -> list[str]:
+    """Every stored outlet name that any of `outlets` names, by its name or its domain, as
+    `--outlet` does everywhere (warehouse.search.outlet_names), and the texts themselves (a
+    replay stores an outlet under its domain: the load transaction matches it before the
+    next sync has seen it)."""
+    from warehouse.search import outlet_names
+
+    return sorted({n for o in outlets for n in [o, *outlet_names(con, o)]})
 
 
 def stored_watches(con: duckdb.DuckDBPyConnection) -> list[Watch]:
@@ -239,10 +252,17 @@ def stored_watches(con: duckdb.DuckDBPyConnection) -> list[Watch]:
                   (), r[6]) for r in rows]
 
 
-def matches(con: duckdb.DuckDBPyConnection, watch: Watch, scope: Sequence[str] | None
-            ) -> list[tuple[str, str]]:
+def stored_outlet_names(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """watch -> the outlet names its outlets were resolved to when it was last synced."""
+    return {r[0]: list(r[1] or ()) for r in con.execute(
+        "SELECT name, outlet_names FROM watches WHERE len(outlets) > 0").fetchall()}
+
+
+def matches(con: duckdb.DuckDBPyConnection, watch: Watch, scope: Sequence[str] | None,
+            outlet_names: Sequence[str] | None = None) -> list[tuple[str, str]]:
     """(article_id, cluster_id) of the stored articles (among `scope` when given) the watch
-    matches, earliest first."""
+    matches, earliest first. `outlet_names`: the watch's outlets already resolved (the load
+    transaction passes those stored by the last sync), else resolved now."""
     if scope is not None and not scope:
         return []
     params: dict = {}
@@ -264,7 +284,8 @@ def matches(con: duckdb.DuckDBPyConnection, watch: Watch, scope: Sequence[str] |
         params["topics"] = list(watch.topics)
     if watch.outlets:
         where.append("f.outlet IN (SELECT unnest($outlets))")
-        params["outlets"] = list(watch.outlets)
+        names = resolve_outlets(con, watch.outlets) if outlet_names is None else outlet_names
+        params["outlets"] = list(names) or list(watch.outlets)
     if watch.companies:
         from classifiers.events import company_key
 
@@ -301,7 +322,11 @@ def match_stored_watches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[s
         return 0
     run = con.execute("SELECT run_id FROM articles WHERE article_id = ?", [article_ids[0]]).fetchall()
     run_id = run[0][0] if run else None
-    return sum(record_hits(con, w.name, matches(con, w, list(article_ids)), run_id)
+    # Outlets as resolved at the last sync: resolving here groups every article by outlet
+    # (0.1-0.2 s at 159k articles) in every load transaction.
+    resolved = stored_outlet_names(con)
+    return sum(record_hits(con, w.name, matches(con, w, list(article_ids),
+                                                resolved.get(w.name, list(w.outlets))), run_id)
                for w in watches)
 
 
@@ -312,8 +337,10 @@ def match_run(con: duckdb.DuckDBPyConnection, watches: Sequence[Watch], run_id: 
                                      [run_id]).fetchall()]
     if not ids:
         return 0
+    resolved = {w.name: resolve_outlets(con, w.outlets) for w in watches if w.outlets}
     with transaction(con):
-        added = sum(record_hits(con, w.name, matches(con, w, ids), run_id) for w in watches)
+        added = sum(record_hits(con, w.name, matches(con, w, ids, resolved.get(w.name)), run_id)
+                    for w in watches)
     return added
 
 
