@@ -215,11 +215,16 @@ _TRIGGERS: dict[str, str] = {
            r"|(?:shed|sheds|shedding|eliminat(?:e|es|ed|ing)|axe[sd]?|axing|trim(?:s|med|ming)?|reduc(?:e|es|ed|ing))\s+(?:\S+\s+){0,4}?" + _PEOPLE +
            r"|job\s+cuts|jobs?\s+(?:losses|reductions)|(?:firing|fires|fired|sack(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
            r"|downsiz(?:e|es|ed|ing)|redundanc(?:y|ies)",
+    # only completes the headline's cut (_fill_from_title), never an event by itself
+    "cut_loss": r"(?:lose|lost|losing)\s+(?:their\s+)?(?:jobs|positions|roles)",
     "hire": r"(?!hiring\s+managers?)(?<!pause\s)(?<!pauses\s)(?<!freeze\s)(?<!halt\s)(?<!slow\s)hir(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
             r"|(?:to\s+)?hire\s+(?:up\s+to\s+|about\s+|more\s+than\s+)?\d[\d,.]*\s?k?\b|recruit(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?" + _PEOPLE +
             r"|creat(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs|add(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs"
-            r"|(?:triple|double)s?\s+(?:its\s+)?(?:workforce|headcount|staff)|hiring\s+spree",
-    "freeze": r"(?:paus(?:e|es|ed|ing)|freez(?:e|es|ing)|froze|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|slow(?:s|ed|ing)?)\s+(?:\S+\s+){0,2}?hiring"
+            r"|(?:triple|double)s?\s+(?:its\s+)?(?:workforce|headcount|staff)|hiring\s+spree"
+            r"|(?:seek|seeks|seeking|sought|look(?:s|ing)?\s+for)\s+(?:\S+\s+){0,2}?(?:candidates|applicants|hires|recruits)\b"
+            r"|(?:list|lists|listed|listing|post|posts|posted|posting|advertis(?:e|es|ed|ing))\s+(?:an?\s+|new\s+)?(?:\S+\s+){0,2}?"
+            r"(?:jobs?|roles?|positions?|vacanc(?:y|ies)|openings?)\b(?!\s+but\s+not)",
+    "freeze": r"(?:paus(?:e|es|ed|ing)|freez(?:e|es|ing)|froze|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|slow(?:s|ed|ing)?|clos(?:e|es|ed|ing))\s+(?:\S+\s+){0,2}?hiring"
               r"|hiring\s+(?:freeze|pause|halt)|stop(?:s|ped|ping)?\s+hiring|not\s+(?:be\s+)?(?:hire|hiring|backfill)",
     "reskill": r"re-?skill(?:s|ed|ing)?|up-?skill(?:s|ed|ing)?|re-?train(?:s|ed|ing)?|"
                r"train(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:staff|workers|employees|its\s+\S+|people|teachers|nurses)\b|"
@@ -247,7 +252,11 @@ _TRIGGERS: dict[str, str] = {
               r"\b(?:is|are|was|were|been|keep|kept|still|remain|remains)\s+striking\b|"
               r"hollywood['’]?s?\s+(?:\w+\s+)?strikes?\b|\b(?:twin|double|dual)\s+(?:hollywood\s+)?strikes\b|"
               r"\bpicket(?:s|ed|ing)?\b|work\s+stoppage|"
-              r"walk(?:s|ed)?\s*out|walkout",
+              r"walk(?:s|ed)?\s*out|walkout|walk(?:s|ed|ing)?\s+off\s+the\s+job|"
+              # announced strikes, a union named or not ("Heathrow security staff to strike",
+              # "district workers plan strike"); the sentence must still name labour (_mention)
+              r"\b(?:to|will|plans?|planned|vot(?:e|es|ed)\s+to|set\s+to|threaten(?:s|ed)?\s+to)\s+"
+              r"(?:(?:to|go\s+on|a|another)\s+){0,2}strike\b(?!\s+(?:a|an|the|back|at|over|against)\b)",
     "agreement": r"(?:reach(?:es|ed)?|strike[sd]?|struck|sign(?:s|ed)?|ratif(?:y|ies|ied)|approv(?:e|es|ed)|win|wins|won|secure[sd]?)\s+"
                  r"(?:\S+\s+){0,4}?(?:deal|agreement|contract|protections?)|tentative\s+(?:deal|agreement)|"
                  r"new\s+contract|contract\s+for\s+|(?:two|three|four|five|\d)-year\s+(?:deal|contract|agreement)|(?:deal|agreement|contract)\s+(?:with|that|includes|on|to)\s+(?:\S+\s+){0,6}?(?:ai|a\.i\.|artificial)",
@@ -263,7 +272,8 @@ _TRIGGERS: dict[str, str] = {
 # regular-expression scan (most news has none of them).
 _STEMS = {
     "cut": "lay laid cut slash shed elimin ax trim reduc fir sack downsiz redundan job",
-    "hire": "hir recruit creat add tripl doubl",
+    "cut_loss": "lose lost losing",
+    "hire": "hir recruit creat add tripl doubl seek sought look list post advertis",
     "freeze": "hiring backfill",
     "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills program course "
                "initiative scheme drive jobs apprentic free giv",
@@ -326,12 +336,12 @@ _AI = re.compile(r"\b(?:(?-i:A\.?I)\b\.?|(?-i:AI)-\w+|artificial[\s-]intelligenc
 _MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|predicts?|forecasts?|warns?|threaten|threatens|risk|at\s+risk|"
                     r"estimates?|likely\s+to|should|must|needs?\s+to|time\s+to|set\s+to\s+affect|affect|impact|consider(?:s|ing)?|weigh(?:s|ing)?|"
                     r"mull(?:s|ing)?|explor(?:es|ing)|easier|aims?\s+to|hopes?\s+to|AI\s+(?:will|could|may|might|would|can|is)|"
-                    r"want(?:s)?\s+to\s+make)\b", re.I)
+                    r"wants?\s+to)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n|]+(?:[.!?]+(?=\s|$)|$)|[^\n|]+", re.M)
 
 # an organisation: Capitalised words (with &, -, ., digits), optional suffix, optional 's
 _ORG = re.compile(
-    r"(?<![\w&])((?:[A-Z][\w&.'’-]*|[A-Z]{2,}|\d+[A-Z][\w]*)(?:[ \t](?:of[ \t]|the[ \t]|and[ \t]|&[ \t]|de[ \t])?"
+    r"(?<![\w&])((?:[A-Z][\w&.'’-]*|[A-Z]{2,}|\d+[A-Z][\w]*)(?:[ \t](?:[Oo]f[ \t][Tt]he[ \t]|of[ \t]|the[ \t]|and[ \t]|&[ \t]|de[ \t])?"
     r"(?:[A-Z][\w&.'’-]*|[A-Z]{2,}))*)")
 _NOT_ORG = {w.lower() for w in (
     "The A An This That These Those It Its Their They He She We I You Our My Why How What When Where Who "
@@ -357,7 +367,8 @@ _NOT_ORG = {w.lower() for w in (
     "Dramatic Massive Mass Huge Major Further Recent Latest Sweeping Widespread Fresh Automate Replace "
     "Hire Fire Eliminate Kill Steal Take Europe Asia Africa Latin Middle East Billion Million Dollar "
     "Dollars Economist Economists Professor Prof Dr. Researcher Scientist Author Founder Star Actor Actress "
-    "President Senator Minister Chancellor Governor Mayor").split()}
+    "President Senator Minister Chancellor Governor Mayor Approximately About Around Nearly Almost "
+    "Roughly Up Candidate").split()}
 _ORG_HEAD_OK = {"hollywood": "Hollywood"}
 _COUNTRIES = {
     "United States": "US", "U.S.": "US", "US": "US", "America": "US", "American": "US",
@@ -371,7 +382,7 @@ _COUNTRIES = {
     "Netherlands": "NL", "Dutch": "NL", "Sweden": "SE", "Swedish": "SE", "Switzerland": "CH",
     "Swiss": "CH", "Israel": "IL", "Nigeria": "NG", "Kenya": "KE", "South Africa": "ZA",
     "Philippines": "PH", "Vietnam": "VN", "Indonesia": "ID", "Poland": "PL", "Dublin": "IE",
-    "London": "UK", "New York": "US", "California": "US", "Bengaluru": "IN", "Bangalore": "IN",
+    "London": "UK", "New York": "US", "Los Angeles": "US", "San Francisco": "US", "Chicago": "US", "California": "US", "Bengaluru": "IN", "Bangalore": "IN",
 }
 _COUNTRY = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(_COUNTRIES, key=len, reverse=True)) + r")\b")
 _MONTHS = {m: i + 1 for i, m in enumerate(
@@ -443,7 +454,7 @@ _FIRST_NAMES = {w.lower() for w in (
     "Tim Tom Tony Ursula Warren Will William Yann Yuri Zach").split()}
 _PERSON_CUE = re.compile(r"(?:\b(?:Prof|Professor|Dr|Mr|Ms|Mrs|economist|professor|researcher|"
                          r"scientist|author|actor|actress|star|director|CEO|founder|chief|president|"
-                         r"senator|minister|Senator|Minister|President)\.?\s+)$")
+                         r"senator|minister|Senator|Minister|President|candidate|hopeful|nominee)\.?\s+)$")
 
 
 # a person by their title ("Dr Smith", "CEO Andy Jassy"); a head of government ("PM Modi",
@@ -491,7 +502,7 @@ _SUBJECT_GAP = re.compile(r"(?:['’]s)?\s+(?:(?:to|will|is|are|has|have|had|now
 def _subject_of(text: str, raw: str, start: int, trigger_start: int) -> bool:
     if not _SUBJECT_GAP.fullmatch(text, start + len(raw), trigger_start):
         return False
-    if not re.fullmatch(r"\s*(?:[\w\s]{0,25}:\s*)?[\"“‘']?", text[:start]):
+    if not re.fullmatch(r"\s*(?:[\w\s]{0,40}:\s*)?[\"“‘']?", text[:start]):
         return False  # not the headline's first name
     if raw in _COUNTRIES or raw.split()[0] in _COUNTRIES or len(raw.split()) > 5:
         return False
@@ -508,11 +519,20 @@ _GROUP_NOUNS = {w.lower() for w in (
     "Consultancies Developers Creators Workers Employees Staff Unions Teams").split()}
 
 
-_MAKER = re.compile(r"[\s-]+(?:maker|owner|parent|developer|publisher|creator|operator)\s+")
+_MAKER = re.compile(r"[\s-]+(?:maker|owner|parent|developer|publisher|creator|operator)\s+", re.I)
+# inside a Title Case name: "Facebook Parent Meta", "ChatGPT Maker OpenAI" -> the name after it
+_INNER_MAKER = re.compile(r"^.+?\s(?:Maker|Owner|Parent|Developer|Publisher|Creator|Operator)\s+(?=[A-Z0-9])")
+# the object of an apposition: "Hasbro, parent company to Wizards of the Coast, announced ...",
+# "owner of X": X is not the actor
+_APPOSED = re.compile(r"\b(?:parent(?:\s+company)?|owner|maker|publisher|developer|operator|creator|"
+                      r"subsidiary|unit|division|arm)\s+(?:company\s+)?(?:of|to|behind)\s+(?:the\s+)?$", re.I)
 
 
 def _resolve(text: str, raw: str, start: int) -> tuple[str, int]:
-    """'Fortnite maker Epic Games' -> 'Epic Games'."""
+    """'Fortnite maker Epic Games' -> 'Epic Games', 'Facebook Parent Meta' -> 'Meta'."""
+    inner = _INNER_MAKER.match(raw)
+    if inner and raw[inner.end():].strip():
+        return raw[inner.end():], start + inner.end()
     m = _MAKER.match(text, start + len(raw))
     if m:
         n = _ORG.match(text, m.end())
@@ -541,7 +561,7 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
     names = []
     for m in before:
         raw, start = _trim_org(m.group(1), m.start(1), first=first)
-        if raw and not _is_person(raw, text, start):
+        if raw and not _is_person(raw, text, start) and not _APPOSED.search(text, max(0, start - 40), start):
             raw, start = _resolve(text, raw, start)
             if not title_case or _org_like(raw, context) or _subject_of(text, raw, start, trigger_start):
                 names.append((raw, start))
@@ -568,9 +588,9 @@ _FEARED = re.compile(r"\b(?:fears?|feared|worr(?:y|ies|ied)|afraid|concerns?|anx
 _DIRECTED = re.compile(r"\b(?:tells?|told|urges?|urged|asks?|asked|calls\s+on|called\s+on|pressures?|pressed|"
                        r"orders?|ordered|forces?|forced)\s+(?:\S+\s+){1,3}?to\s+(?:\S+\s+)?$", re.I)
 _HEADLINE_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|can)\b", re.I)
-_NEGATED = re.compile(r"(?:\b(?:avoid|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
+_NEGATED = re.compile(r"(?:\b(?:avoid|avoids|avoided|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
                       r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)[\s-]+(?:\S+[\s-]+){0,2}$)", re.I)
-_PRONOUN = re.compile(r"\b(?:it|the\s+(?:company|firm|group|bank|startup|tech\s+giant|giant|"
+_PRONOUN = re.compile(r"\b(?:it|the\s+(?:[\w-]+\s+){0,2}?(?:company|firm|group|bank|startup|tech\s+giant|giant|"
                       r"retailer|carrier|airline|automaker|publisher|studio|business))\b[^,;]{0,60}$", re.I)
 
 
@@ -661,8 +681,21 @@ def _org_ok(raw: str) -> bool:
     return not re.fullmatch(r"[\d,.]+", name)
 
 
-def _numbers_near(sentence: str, lo: int, hi: int) -> tuple[int | None, tuple[int, int] | None]:
-    """The people-count nearest to the trigger (inside [lo, hi) of the sentence)."""
+def _dist(pos: int, lo: int, hi: int) -> int:
+    return lo - pos if pos < lo else max(0, pos - hi)
+
+
+def _governed(pos: int, lo: int, hi: int, others: tuple[tuple[int, int], ...]) -> bool:
+    """A number belongs to the nearest trigger of its sentence: "IBM plans to replace 7,800 jobs
+    with AI, pauses hiring" gives the 7,800 to the replacement, not to the hiring pause."""
+    mine = _dist(pos, lo, hi)
+    return all(_dist(pos, a, b) >= mine for a, b in others)
+
+
+def _numbers_near(sentence: str, lo: int, hi: int,
+                  others: tuple[tuple[int, int], ...] = ()) -> tuple[int | None, tuple[int, int] | None]:
+    """The people-count nearest to the trigger (inside [lo, hi) of the sentence) and nearer to it
+    than to the sentence's other triggers."""
     best = None
     for m in _COUNT.finditer(sentence, max(0, lo - 60), min(len(sentence), hi + 90)):
         tail = m.group("tail")
@@ -683,14 +716,19 @@ def _numbers_near(sentence: str, lo: int, hi: int) -> tuple[int | None, tuple[in
         value = parse_number(text)
         if value is None or value < 2 or (1990 <= value <= 2035 and "," not in text):
             continue
+        if not _governed(m.start(1), lo, hi, others):
+            continue
         dist = abs(m.start(1) - lo) if m.start(1) < lo else max(0, m.start(1) - hi)
         if best is None or dist < best[0]:
             best = (dist, value, (m.start(1), m.end(1)))
     return (best[1], best[2]) if best else (None, None)
 
 
-def _percent_near(sentence: str, lo: int, hi: int) -> tuple[float | None, tuple[int, int] | None]:
+def _percent_near(sentence: str, lo: int, hi: int,
+                  others: tuple[tuple[int, int], ...] = ()) -> tuple[float | None, tuple[int, int] | None]:
     for m in _PERCENT.finditer(sentence, max(0, lo - 60), min(len(sentence), hi + 90)):
+        if not _governed(m.start(), lo, hi, others):
+            continue
         if m.group("of"):
             return float(m.group(1)), (m.start(), m.end(1))
         # "cuts 10% of" with the noun before: "cut its workforce by 10%"
@@ -767,6 +805,10 @@ def _is_forecast(sentence: str, actor_end: int, trigger_start: int) -> bool:
     return bool(found)
 
 
+# Countries and economies do not cut or hire as employers: "The U.S. added 209,000 jobs" is a
+# jobs report, not an event (a country's laws and training programmes are: policy, reskill).
+
+
 def _matches(text: str, patterns: list) -> list[tuple[re.Match, str]]:
     """Trigger matches in text order, as one alternation of the patterns would find them:
     at one position the first pattern wins; a match inside an earlier one is skipped."""
@@ -809,10 +851,47 @@ def extract_events(item: TextLike, story_date: date | datetime | None = None) ->
             continue
         context = "\n".join(v for f, v in values.items() if f != field and v)
         for sent in _sentences(field, value):
-            for m, name in _matches(sent.text, patterns[field]):
-                action = "adopt" if name == "adopt_generic" else name
-                _mention(found, sent, m, action, story_ai, story_date, lead, hollywood, context, union)
+            hits = _matches(sent.text, patterns[field])
+            spans = tuple((h.start(), h.end()) for h, _ in hits)
+            for m, name in hits:
+                action = _ACTION_OF.get(name, name)
+                others = tuple(sp for sp in spans if sp != (m.start(), m.end()))
+                _mention(found, sent, m, action, story_ai, story_date, lead, hollywood, context, union,
+                         others, fill_only=name == "cut_loss")
     return [_event(v) for v in _story_events(found)]
+
+
+_ELECTION = re.compile(r"\bif\s+(?:he|she|they|I|we)?\s*(?:is|are|am|gets?|were)?\s*(?:re-?)?elected\b|"
+                       r"\bcampaign\s+(?:promise|pledge)|\b(?:presidential|mayoral|gubernatorial)\s+(?:candidate|hopeful|race)", re.I)
+_ACTION_OF = {"adopt_generic": "adopt", "cut_loss": "cut"}
+# after the trigger: the event is off ("Redundancies suspended", "strike called off")
+_CALLED_OFF = re.compile(r"[\s,]*(?:(?:have|has|had|are|is|were|was|been|be)\s+)*(?:suspended|paused|halted|scrapped|"
+                         r"cancel+ed|called\s+off|averted|postponed|shelved|put\s+on\s+hold|on\s+hold|reversed|"
+                         r"ruled\s+out)\b", re.I)
+
+
+def _fill_from_title(found: dict, sent: _Sentence, m: re.Match, action: str,
+                     others: tuple[tuple[int, int], ...]) -> None:
+    """A lede sentence that names no organisation ("Approximately 1,000 people are expected to
+    lose their jobs", "Tuesday announced plans to cut about 1,300 workers") tells the headline's
+    event: its count or share completes the headline's one event of that action."""
+    if sent.field == "title" or action not in ("cut", "hire", "freeze", "replace", "strike"):
+        return
+    title_events = [v for v in found.values() if v["action"] == action
+                    and any(sp.field == "title" for sp in v["evidence"][1:2])]
+    if len(title_events) != 1:
+        return
+    ev = title_events[0]
+    if ev["headcount"] is None:
+        ev["headcount"], h_span = _numbers_near(sent.text, m.start(), m.end(), others)
+        if h_span:
+            ev["evidence"].append(Span(sent.field, sent.start + h_span[0], sent.start + h_span[1],
+                                       sent.text[h_span[0]:h_span[1]]))
+    if ev["percent"] is None and action != "strike":
+        ev["percent"], p_span = _percent_near(sent.text, m.start(), m.end(), others)
+        if p_span:
+            ev["evidence"].append(Span(sent.field, sent.start + p_span[0], sent.start + p_span[1],
+                                       sent.text[p_span[0]:p_span[1]]))
 
 
 def _story_events(found: dict) -> list[dict]:
@@ -917,12 +996,29 @@ _PASSING_STRIKE = re.compile(r"\b(?:into|amid|during|despite|since|throughout|wh
                              r"monthslong|months-long|weeks-long|ongoing|current|\w+['’]s?|\d+-day)\s+){0,3}$", re.I)
 
 
+def _person_joins(text: str, m: re.Match) -> bool:
+    """A named person joining a Hollywood strike, the sentence naming no writers: a performer
+    (SAG-AFTRA), not the calendar's guess."""
+    if not re.match(r"join", m.group(), re.I) or re.search(r"writers|WGA|Writers\s+Guild", text, re.I):
+        return False
+    names = [n for n in _ORG.finditer(text, 0, m.start()) if n.end(1) <= m.start()]
+    if not names:
+        return False
+    raw = names[-1].group(1).strip()
+    words = raw.split()
+    return bool(words) and (words[0].lower() in _FIRST_NAMES or _is_person(raw, text, names[-1].start(1))
+                            or (len(words) == 2 and not known_org(raw) and not _ORG_CUE.search(raw)
+                                and _is_title_case(text) is False))
+
+
 def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
              story_date: date | None, lead: tuple[str, _Sentence, int, int] | None,
              hollywood: str | None = None, context: str = "",
-             story_union: tuple[str, _Sentence, int, int] | None = None) -> None:
-    if _NEGATED.search(sent.text, max(0, m.start() - 40), m.start()):
-        return
+             story_union: tuple[str, _Sentence, int, int] | None = None,
+             others: tuple[tuple[int, int], ...] = (), fill_only: bool = False) -> None:
+    before = re.split(r"[:;—]", sent.text[max(0, m.start() - 40):m.start()])[-1]
+    if _NEGATED.search(before) or _CALLED_OFF.match(sent.text, m.end()):
+        return  # "to avoid layoffs"; "Redundancies suspended", "strike called off"
     if _FEARED.search(sent.text, max(0, m.start() - 60), m.start()) or _quoted(sent.text, m.start()):
         return  # "amid fears of job losses"; a trigger inside a quotation
     if sent.text.rstrip().endswith("?") or (
@@ -932,7 +1028,8 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
     if _DIRECTED.search(sent.text, max(0, m.start() - 50), m.start()):
         return  # "EU tells Musk to hire more staff": an instruction to someone else
     if action == "strike" and (_PASSING_STRIKE.search(sent.text, max(0, m.start() - 40), m.start()) or (
-            re.match(r"end", m.group(), re.I) and re.search(r"\b(?:deal|agreement|contract)\b", sent.text, re.I))):
+            re.match(r"end", m.group(), re.I) and re.search(r"\b(?:to|would|will|could|that|which)\s+$",
+                                                           sent.text[max(0, m.start() - 12):m.start()], re.I))):
         return  # "an agreement that would end a monthslong strike", "100 Days Into Strike": context
     actor = _actor(sent, m.start(), m.end(), context)
     union_names = None
@@ -945,44 +1042,56 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
             if who:
                 union_names = _screen_union(sent.text, hollywood, action, story_date)
                 actor = (who.group(), who.start(), who.end())
+                if action == "strike" and _person_joins(sent.text, m):
+                    union_names = ["SAG-AFTRA"]  # "Margot Robbie joins Hollywood strike": a performer
     span_sent = sent
     if actor is None and story_union is not None and action in ("strike", "agreement"):
         raw, span_sent, a_start, a_end = story_union  # "workers walked out": the story's union
     elif actor is None:
         if lead is None or not _PRONOUN.search(sent.text, max(0, m.start() - 80), m.start()):
+            _fill_from_title(found, sent, m, action, others)
             return
         raw, span_sent, a_start, a_end = lead
+        if fill_only:
+            _fill_from_title(found, sent, m, action, others)
+            return
     else:
         raw, a_start, a_end = actor
+        if fill_only:
+            return
         if union_names is None and a_end <= m.start() and _is_forecast(sent.text, a_end, m.start()):
             return
     if action == "policy" and not (_AI.search(sent.text) and _WORKPLACE.search(sent.text)):
         return  # a law about something else, or about AI but not at work
     if action == "hire" and re.search(r"\bhelps?\b|\beasier\b", sent.text[max(0, m.start() - 90):m.start()], re.I):
         return  # a product that helps others hire
-    if raw in _COUNTRIES and action not in ("policy", "reskill", "hire"):
-        return  # "UK firms cut ...": a place, not an actor
+    if action in ("cut", "hire", "freeze") and _ELECTION.search(sent.text):
+        return  # a candidate's promise: "vowed to cut 1 million federal employees if elected"
+    if (raw in _COUNTRIES or raw.rstrip(".") + "." in _COUNTRIES) and action not in ("policy", "reskill"):
+        _fill_from_title(found, sent, m, action, others)
+        return  # "UK firms cut ...": a place, not an actor; "2,000 workers at London hub will strike"
     if action in ("strike", "agreement") and not re.search(
             r"union|guild|workers|writers|actors|staff|employees|contract|labou?r|SAG|WGA|UAW|"
             r"Teamsters|dockworkers|nurses|teachers|picket|Hollywood" + ("|strik" if action == "agreement" else ""),
-            sent.text, re.I):
+            sent.text if action == "strike" else sent.text[:m.start()] + " " + sent.text[m.end():],
+            re.I):  # the deal's own "strikes a deal" is no sign of labour
         return  # a missile strike, a trade deal ("strike" itself is no sign of labour)
     names = union_names if union_names else [
         normalise_company(part) for part in re.split(r"\s+(?:and|And)\s+", raw) if part]
     for company in names:
-        _add(found, sent, m, action, story_ai, story_date, raw, company, span_sent, a_start, a_end)
+        _add(found, sent, m, action, story_ai, story_date, raw, company, span_sent, a_start, a_end, others)
 
 
 def _add(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: bool,
          story_date: date | None, raw: str, company: str, span_sent: _Sentence, a_start: int,
-         a_end: int) -> None:
+         a_end: int, others: tuple[tuple[int, int], ...] = ()) -> None:
     if not company_key(company):
         return
-    if action in ("cut", "hire", "freeze"):
-        headcount, h_span = _numbers_near(sent.text, m.start(), m.end())
-        percent, p_span = _percent_near(sent.text, m.start(), m.end())
+    if action in ("cut", "hire", "freeze", "replace"):  # "replace 30% of back-office jobs"
+        headcount, h_span = _numbers_near(sent.text, m.start(), m.end(), others)
+        percent, p_span = _percent_near(sent.text, m.start(), m.end(), others)
     else:
-        headcount, h_span = _numbers_near(sent.text, m.start(), m.end()) if action in ("reskill", "replace", "strike") else (None, None)
+        headcount, h_span = _numbers_near(sent.text, m.start(), m.end(), others) if action in ("reskill", "strike") else (None, None)
         percent, p_span = None, None
     explicit = bool(_AI.search(sent.text))
     attribution = "explicit" if explicit else "linked" if story_ai else "none"
