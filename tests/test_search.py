@@ -142,14 +142,33 @@ def test_a_re_extracted_article_is_re_indexed(db):
     ('title:"writers guild"', {0}),
     ('"ai could"', {2}),
     ('"hollywood the writers"', set()),     # the title's last word and the body's first ones
-    ('"writers guild of america"', {0}),     # a left-out word inside: checked against the text
+    # common words (not indexed) from the neighbours of indexed words (migration 043)
+    ('"writers guild of america"', {0}),
     ('"writers guild in america"', set()),
     ('"mix the flour"', {4}),
+    ('"the writers"', {0}),
+    ('"on strike"', {0}),
+    ('"strike on"', {0}),
+    ('"strike by"', {1}),
+    ('"by strike"', set()),
     ('"guild" "markets"', {1}),
+    ('"back office roles would"', {2}),      # two common words: the text is checked
+    ('"7 800 jobs"', {2}),                   # a one-letter word: the text is checked
 ])
 def test_matching(db, query, expected):
     with read_connection(db) as con:
         assert matching_ids(con, query) == {STORIES[i].article_id for i in expected}
+
+
+def test_common_word_numbers_agree_with_the_index(db):
+    """The neighbour columns hold search_stop_code (migration 043); the query side must use
+    the same numbers (search_query.STOP_CODES)."""
+    from warehouse.search_query import STOP_CODES
+
+    with read_connection(db) as con:
+        codes = dict(con.execute("SELECT w, search_stop_code(w) FROM (SELECT unnest($w) AS w)",
+                                 {"w": sorted(STOP_CODES) + ["writers"]}).fetchall())
+    assert codes == {**STOP_CODES, "writers": 0}
 
 
 def test_matching_within_a_scope(db):
@@ -337,7 +356,7 @@ def test_a_warehouse_with_the_first_index_layout_is_migrated(tmp_path):
         con.execute("CREATE TABLE search_postings (term VARCHAR, article_id VARCHAR, field UTINYINT, tf INTEGER)")
         con.execute("CREATE TABLE search_docs (article_id VARCHAR PRIMARY KEY, title_len INTEGER, "
                     "body_len INTEGER, text_hash VARCHAR, indexed_at TIMESTAMP)")
-        con.execute("DELETE FROM schema_migrations WHERE version IN (23, 42)")
+        con.execute("DELETE FROM schema_migrations WHERE version IN (23, 42, 43)")
     with write_connection(path) as con:  # migrates, then loads work again
         more = [article(30, "IBM hiring pause widens", "IBM extends its hiring pause.", "x.example")]
         load_batch(con, "r2", more, [verdict(a) for a in more])
@@ -348,7 +367,7 @@ def test_a_warehouse_with_the_first_index_layout_is_migrated(tmp_path):
 
 
 def test_a_warehouse_with_the_index_before_positions_is_rebuilt(tmp_path):
-    """Migration 042: an index without word positions (023's layout) is emptied and the
+    """Migrations 042-043: an index without word positions (023's layout) is emptied and the
     first search indexes every stored article again, phrases answered from positions."""
     import duckdb
 
@@ -362,10 +381,10 @@ def test_a_warehouse_with_the_index_before_positions_is_rebuilt(tmp_path):
                     "field UTINYINT NOT NULL, tf INTEGER NOT NULL, flen INTEGER NOT NULL)")
         con.execute("INSERT INTO search_postings VALUES ('guild', 1, 1, 1, 5)")
         con.execute("ALTER TABLE watches DROP COLUMN outlet_names")
-        con.execute("DELETE FROM schema_migrations WHERE version = 42")
+        con.execute("DELETE FROM schema_migrations WHERE version IN (42, 43)")
     with write_connection(path) as con:
         assert con.execute("SELECT count(*) FROM search_docs").fetchone()[0] == 0
-        assert "pos" in [r[0] for r in con.execute("DESCRIBE search_postings").fetchall()]
+        assert {"pos", "prev", "next"} <= {r[0] for r in con.execute("DESCRIBE search_postings").fetchall()}
     hits = search_db(path, '"writers guild"')
     assert {h.article_id for h in hits} == {STORIES[0].article_id, STORIES[1].article_id}
     con = duckdb.connect(str(path), read_only=True)

@@ -24,8 +24,8 @@ import duckdb
 from warehouse.db import utcnow
 from warehouse.sqlfiles import sql
 from warehouse.tx import transaction
-from warehouse.search_query import (Node, Not, Or, Term, And, index_words, is_indexed, parse,
-                                    positive_terms)
+from warehouse.search_query import (STOP_CODES, Node, Not, Or, Term, And, index_words, is_indexed,
+                                    parse, positive_terms)
 
 K1 = 1.2
 B = 0.75
@@ -225,12 +225,12 @@ class _Compiler:
         if len(term.words) == 1 and placed:
             return (f"SELECT doc_id FROM search_postings WHERE term = {self.param(placed[0][1])}"
                     f"{field}{self.scope}")
-        if placed:
-            candidates = self.positions(placed, term.field == "title")
-            if len(placed) == len(term.words):
-                return candidates  # every word indexed: the positions are the answer
+        if not placed:
+            candidates, exact = self.universe(), False
         else:
-            candidates = self.universe()
+            candidates, exact = self.positions(term.words, placed, term.field == "title")
+        if exact:
+            return candidates
         # A phrase with a common word the index leaves out: check the text itself, for the
         # documents whose indexed words stand at the right distances.
         pattern = (_BOUNDARY_L + r"[^\p{L}\p{N}]+".join(re.escape(w) for w in term.words)
@@ -274,19 +274,45 @@ class _Compiler:
         """The parameters `text` refers to (DuckDB refuses extra ones)."""
         return {k: v for k, v in self.params.items() if re.search(rf"\${k}\b", text)}
 
-    def positions(self, placed: list[tuple[int, str]], title_only: bool) -> str:
+    def positions(self, words: tuple[str, ...], placed: list[tuple[int, str]],
+                  title_only: bool) -> tuple[str, bool]:
         """Documents with the phrase's indexed words at their distances in one field (word
-        positions, migration 042): "writers guild" is "guild" one after "writers"."""
-        (first, anchor), rest = placed[0], placed[1:]
+        positions, migration 042: "writers guild" is "guild" one after "writers"), and a
+        common word beside an indexed one as that position's neighbour (migration 043: "the
+        ai" is "ai" after "the"). Returns the SQL and whether it is exact (False: a word is
+        neither indexed nor a common word beside an indexed one, e.g. "x" in "x ai jobs", or
+        two common words in a row: the text must be checked)."""
+        alias = {}
+        for k, (offset, word) in enumerate(placed):
+            alias[offset] = k
+        first = placed[0][0]
+        exact = True
+        conditions = []
+        for offset, word in placed[1:]:
+            conditions.append(f"list_contains(p{alias[offset]}.pos, x + {offset - first})")
+        for offset, word in enumerate(words):
+            if offset in alias:
+                continue
+            code = STOP_CODES.get(word)
+            if code and offset - 1 in alias:
+                side, at = "next", offset - 1
+            elif code and offset + 1 in alias:
+                side, at = "prev", offset + 1
+            else:
+                exact = False
+                continue
+            k = alias[at]
+            index = "i" if k == 0 else f"list_position(p{k}.pos, x + {at - first})"
+            conditions.append(f"p{k}.{side}[{index}] = {code}")
         joins = "".join(f" JOIN search_postings p{k} ON p{k}.doc_id = p0.doc_id AND p{k}.field = p0.field"
-                        f" AND p{k}.term = {self.param(w)}" for k, (_, w) in enumerate(rest, 1))
-        where = f"p0.term = {self.param(anchor)}" + (" AND p0.field = 1" if title_only else "")
-        if rest:
-            checks = " AND ".join(f"list_contains(p{k}.pos, x + {offset - first})"
-                                  for k, (offset, _) in enumerate(rest, 1))
-            where += f" AND len(list_filter(p0.pos, lambda x: {checks})) > 0"
+                        f" AND p{k}.term = {self.param(w)}" for k, (_, w) in enumerate(placed[1:], 1))
+        where = f"p0.term = {self.param(placed[0][1])}" + (" AND p0.field = 1" if title_only else "")
+        if conditions:
+            test = " AND ".join(conditions).replace("x + ", "p0.pos[i] + ")
+            where += f" AND len(list_filter(range(1, len(p0.pos) + 1), lambda i: {test})) > 0"
         scope = self.scope.replace(" AND doc_id IN", " AND p0.doc_id IN")
-        return f"SELECT DISTINCT p0.doc_id AS doc_id FROM search_postings p0{joins} WHERE {where}{scope}"
+        return (f"SELECT DISTINCT p0.doc_id AS doc_id FROM search_postings p0{joins} "
+                f"WHERE {where}{scope}"), exact
 
 
 def matching_ids(con: duckdb.DuckDBPyConnection, query: str | Node,

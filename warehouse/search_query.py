@@ -25,6 +25,12 @@ STOPWORDS = frozenset(
     "a an and are as at be been but by for from had has have he her his i in into is it its "
     "of on or our s she that the their them there they this to was we were which who will "
     "with would you your".split())
+# Their numbers in the index's neighbour columns (search_stop_code, migration 043): the order
+# of this list.
+STOP_CODES = {w: i for i, w in enumerate(
+    "a an and are as at be been but by for from had has have he her his i in into is it its "
+    "of on or our s she that the their them there they this to was we were which who will "
+    "with would you your".split(), 1)}
 MAX_TERMS = 40
 
 

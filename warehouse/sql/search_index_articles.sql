@@ -1,7 +1,8 @@
 -- Index the articles in $ids that the search index lacks or holds with another text
 -- (warehouse/search.py index_articles runs these statements one by one, inside the
 -- caller's transaction). Words are numbered over the whole field (left-out common words
--- included) so that phrases can be matched from positions (migration 042).
+-- included) and each position notes the common word before and after it, so that phrases
+-- are matched from the index (migrations 042, 043).
 CREATE OR REPLACE TEMP TABLE search_batch AS
 SELECT a.article_id, a.text_hash, d.doc_id AS old_doc_id,
        coalesce(TRY_CAST('0x' || coalesce(ac.cluster_id, a.article_id) AS UBIGINT),
@@ -26,8 +27,11 @@ SELECT nextval('search_doc_ids'), article_id, cluster_key, story_at, outlet,
 FROM search_batch;
 
 INSERT INTO search_postings
-SELECT term, doc_id, field, count(*)::INTEGER, any_value(flen), list(pos)
-FROM (SELECT doc_id, field, flen, unnest(words) AS term, unnest(range(1, len(words) + 1)) AS pos
+SELECT term, doc_id, field, count(*)::INTEGER, any_value(flen), list(pos),
+       list(search_stop_code(prev)), list(search_stop_code(nxt))  -- aligned: one aggregation
+FROM (SELECT doc_id, field, flen, unnest(words) AS term, unnest(range(1, len(words) + 1)) AS pos,
+             unnest(list_prepend(NULL, words[1:-2])) AS prev,   -- the word before, after
+             unnest(list_append(words[2:], NULL)) AS nxt
       FROM (SELECT d.doc_id, 1::UTINYINT AS field, d.title_len AS flen, b.title_words AS words
             FROM search_batch b JOIN search_docs d USING (article_id)
             UNION ALL
