@@ -27,7 +27,8 @@ from pathlib import Path
 import duckdb
 
 # (class, query): words and boolean queries are answered from the postings alone; phrases
-# need word positions (or, before migration 042, the articles' texts).
+# from word positions and neighbours (migrations 042-043; before them, from the articles'
+# texts); phrase_text: phrases that still need the texts.
 QUERIES: tuple[tuple[str, str], ...] = (
     ("word", "layoffs"),
     ("word", "chatgpt"),
@@ -36,14 +37,20 @@ QUERIES: tuple[tuple[str, str], ...] = (
     ("word", "automation NOT robots"),
     ("word", "title:chatgpt"),
     ("word", "artificial intelligence workers"),
+    ("word", '"ai" "jobs"'),
     ("phrase", '"writers guild"'),
     ("phrase", '"artificial intelligence"'),
     ("phrase", '"job cuts"'),
-    ("phrase", '"future of work"'),
     ("phrase", '"writers guild" strike'),
     ("phrase", 'title:"generative ai"'),
-    ("phrase", '"ai" "jobs"'),
+    # with common words the index leaves out (answered from neighbours since migration 043)
+    ("phrase", '"future of work"'),
     ("phrase", '"the ai"'),
+    ("phrase", '"at work"'),
+    ("phrase", '"one of the biggest"'),
+    # a one-letter word (not indexed, no neighbour code): checked against the texts
+    ("phrase_text", '"7,800 jobs"'),
+    ("phrase_text", '"plan b"'),
 )
 
 
