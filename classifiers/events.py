@@ -583,8 +583,10 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
     return None
 
 
+# the trigger is what is feared ("amid fears of job losses"); not "of concern to the actors and
+# writers on strike" (to/among: the people concerned, who are the ones striking)
 _FEARED = re.compile(r"\b(?:fears?|feared|worr(?:y|ies|ied)|afraid|concerns?|anxiety|threat|risks?)\b"
-                     r"(?:\s+\S+){0,6}\s*$", re.I)
+                     r"(?!\s+(?:to|among)\s)(?:\s+\S+){0,6}\s*$", re.I)
 _DIRECTED = re.compile(r"\b(?:tells?|told|urges?|urged|asks?|asked|calls\s+on|called\s+on|pressures?|pressed|"
                        r"orders?|ordered|forces?|forced)\s+(?:\S+\s+){1,3}?to\s+(?:\S+\s+)?$", re.I)
 _HEADLINE_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|can)\b", re.I)
@@ -996,6 +998,10 @@ _PASSING_STRIKE = re.compile(r"\b(?:into|amid|during|despite|since|throughout|wh
                              r"monthslong|months-long|weeks-long|ongoing|current|\w+['’]s?|\d+-day)\s+){0,3}$", re.I)
 
 
+# a question presupposes a strike it names as a thing: "Want to support the actors' strike?"
+_DEFINITE_STRIKE = re.compile(r"^(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]\s*strikes?$", re.I)
+
+
 def _person_joins(text: str, m: re.Match) -> bool:
     """A named person joining a Hollywood strike, the sentence naming no writers: a performer
     (SAG-AFTRA), not the calendar's guess."""
@@ -1021,7 +1027,7 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
         return  # "to avoid layoffs"; "Redundancies suspended", "strike called off"
     if _FEARED.search(sent.text, max(0, m.start() - 60), m.start()) or _quoted(sent.text, m.start()):
         return  # "amid fears of job losses"; a trigger inside a quotation
-    if sent.text.rstrip().endswith("?") or (
+    if (sent.text.rstrip().endswith("?") and not (action == "strike" and _DEFINITE_STRIKE.search(m.group()))) or (
             _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())
             and not _OWN_VOICE.search(sent.text)):
         return  # a question or a forecast headline ("AI Could Drive A Push For Re-Skilling")

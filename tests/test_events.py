@@ -660,3 +660,15 @@ def test_ending_a_strike_is_the_strike_and_the_deal():
     found = {(e.company, e.action) for e in extract_events(
         TextItem("x", "Hollywood writers reach a tentative agreement on AI that would end the strike", "", ""), date(2023, 9, 25))}
     assert found == {("WGA", "agreement")}
+
+
+def test_strikers_who_are_concerned_and_a_strike_asked_about():
+    found = extract_events(TextItem("x", "Why the AI fight is in Hollywood",
+                                    "AI is of concern to the actors and writers on strike.", ""), date(2023, 8, 1))
+    assert {(e.company, e.action) for e in found} == {("SAG-AFTRA", "strike"), ("WGA", "strike")}
+    found = extract_events(TextItem("x", "Want to back the writers' strike? Cancel your streaming", "", ""),
+                           date(2023, 6, 1))
+    assert {(e.company, e.action) for e in found} == {("WGA", "strike")}
+    # what is feared is no event; a question about a future strike neither
+    assert extract_events(TextItem("x", "Amid fears of job cuts at Acme, AI spreads", "", ""), date(2023, 6, 1)) == []
+    assert extract_events(TextItem("x", "Will Hollywood writers go on strike over AI?", "", ""), date(2023, 4, 1)) == []
