@@ -183,6 +183,7 @@ def normalise_company(raw: str) -> str:
     name = re.sub(r"['’]s?$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.I)
     name = _POLITICAL_TITLE.sub("", name)
+    name = _DESCRIPTOR.sub("", name)  # "Toymaker Hasbro" -> "Hasbro"
     name = re.sub(r"^(?:" + _COUNTRY_NAMES + r")['’]s\s+(?=\S)", "", name)  # "Italy's Enel"
     listed = _KNOWN_ORGS.get(_key(name))  # before suffixes go: "Reach plc", "Block Inc"
     name = _strip_suffixes(name)
@@ -190,6 +191,9 @@ def normalise_company(raw: str) -> str:
     return alias or name
 
 
+# a trade noun before a name: "Toymaker Hasbro", "Chipmaker Intel", "Retailer Target"
+_DESCRIPTOR = re.compile(r"^(?:[A-Z][a-z]+makers?|Retailer|Lender|Insurer|Streamer|Broadcaster|Carrier|"
+                         r"Automaker|Startup|Fintech|Publisher)\s+(?=[A-Z])")
 _COUNTRY_NAMES = ("Italy|France|Germany|Spain|Britain|America|China|India|Japan|Korea|South Korea|"
                   "Canada|Australia|Brazil|Mexico|Europe|Sweden|Switzerland|Israel|Ireland|Netherlands|"
                   "Singapore|Taiwan|Russia|Poland|Nigeria|Kenya|Vietnam|Indonesia|the UK|UK|US|the US")

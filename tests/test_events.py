@@ -672,3 +672,9 @@ def test_strikers_who_are_concerned_and_a_strike_asked_about():
     # what is feared is no event; a question about a future strike neither
     assert extract_events(TextItem("x", "Amid fears of job cuts at Acme, AI spreads", "", ""), date(2023, 6, 1)) == []
     assert extract_events(TextItem("x", "Will Hollywood writers go on strike over AI?", "", ""), date(2023, 4, 1)) == []
+
+
+def test_a_trade_noun_before_a_name_is_not_the_name():
+    assert normalise_company("Toymaker Hasbro") == "Hasbro"
+    assert normalise_company("Chipmaker Intel Corp.") == "Intel"
+    assert normalise_company("Publisher") == "Publisher"  # nothing after it: left as written
