@@ -1,13 +1,15 @@
 """Ranked full-text search over the warehouse (issue 20), in plain DuckDB SQL.
 
-The index (warehouse/migrations/020_search.sql) is a term table: (term, article, field, tf)
-plus each article's field lengths. `index_articles` keeps it current inside each load
-transaction; `index_missing` catches up articles stored before the index existed (the first
-search does it) and `reindex` rebuilds it sorted by term.
+The index (warehouse/migrations/020_search.sql, 042, 043) is a term table: (term, doc,
+field, count, the term's positions and the common words beside each) plus each article's
+field lengths. `index_articles` keeps it current inside each load transaction;
+`index_missing` catches up articles stored before the index existed (the first search does
+it) and `reindex` rebuilds it sorted by term.
 
 Matching compiles the query's syntax tree (warehouse/search_query.py) into SQL set operations
-over article ids; ranking is BM25F: per term, the title's count (weighted TITLE_WEIGHT) and
-the body's, each normalised by its field's length, are summed before BM25's saturation.
+over doc ids, phrases from positions; ranking is BM25F: per term, the title's count
+(weighted TITLE_WEIGHT) and the body's, each normalised by its field's length, are summed
+before BM25's saturation.
 """
 
 from __future__ import annotations
@@ -282,14 +284,11 @@ class _Compiler:
         ai" is "ai" after "the"). Returns the SQL and whether it is exact (False: a word is
         neither indexed nor a common word beside an indexed one, e.g. "x" in "x ai jobs", or
         two common words in a row: the text must be checked)."""
-        alias = {}
-        for k, (offset, word) in enumerate(placed):
-            alias[offset] = k
+        alias = {offset: k for k, (offset, _) in enumerate(placed)}  # offset -> postings p{k}
         first = placed[0][0]
         exact = True
-        conditions = []
-        for offset, word in placed[1:]:
-            conditions.append(f"list_contains(p{alias[offset]}.pos, x + {offset - first})")
+        conditions = [f"list_contains(p{alias[offset]}.pos, x + {offset - first})"
+                      for offset, _ in placed[1:]]
         for offset, word in enumerate(words):
             if offset in alias:
                 continue
