@@ -4,8 +4,9 @@
 logistic regressions over the features of classifiers/features.py and writes them to
 ``classifiers/model/ai_work.json.gz`` (gzip-compressed JSON): sparse weights by feature name, an intercept, Platt
 scaling (a, b) that turns the raw score into a calibrated probability, and the decision
-threshold chosen on out-of-fold predictions. One model decides ``is_ai_work``; one
-one-vs-rest model per topic (trained on AI×work items only) picks the topics.
+threshold chosen on out-of-fold predictions. Two models decide ``is_ai_work``: P(ai) times
+P(ai_work | ai), calibrated together; one one-vs-rest model per topic (trained on AI×work
+items only) picks the topics.
 
 Inference here is a sparse dot product over a dict of weights in plain Python/NumPy, so the
 ingest workers do not import scikit-learn. The classifier version is the lexicon version
@@ -37,7 +38,7 @@ from classifiers.rules import RuleClassifier, RuleScore, _squash
 from extractors.types import Classification, Evidence, TextItem
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "ai_work.json.gz"
-MODEL_FORMAT = "workwatch-learned/1"
+MODEL_FORMAT = "workwatch-learned/2"
 NAME = "learned"
 LEARNED_EVIDENCE = 5  # n-grams shown per decision
 # Below this P(ai_work) a negative is clear-cut and gets the rule evidence only (the
@@ -72,12 +73,13 @@ class Model:
     path: str
     sha256: str
     lexicon_version: str
-    heads: tuple[str, ...]  # "ai_work", then topic names
+    heads: tuple[str, ...]  # "ai", "ai_work_given_ai", then topic names
     linear: tuple[LinearModel, ...]
     index: dict[str, int]  # feature -> row of `weights`
     weights: np.ndarray  # (n_features, n_heads)
     biases: np.ndarray  # (n_heads,)
-    ai_work_weights: dict[str, float]  # the ai_work head as a dict (the hot path)
+    hot: tuple[dict[str, float], ...]  # the two ai_work factor heads as dicts (the hot path)
+    combine: LinearModel  # P(ai_work) = sigmoid(a * logit(P(ai) * P(ai_work | ai)) + b)
 
     @property
     def short_hash(self) -> str:
@@ -95,7 +97,7 @@ def model_from_bytes(data: bytes, path: str = "<model>") -> Model:
         doc = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
         if doc.get("format") != MODEL_FORMAT:
             raise ModelError(f"{path}: not a {MODEL_FORMAT} model (format {doc.get('format')!r})")
-        specs = [("ai_work", doc["ai_work"])] + [
+        specs = [("ai", doc["ai"]), ("ai_work_given_ai", doc["ai_work_given_ai"])] + [
             (t, doc["topics"][t]) for t in TOPICS if t in doc.get("topics", {})
         ]
         names = sorted({f for _, s in specs for f in s["weights"]})
@@ -114,7 +116,8 @@ def model_from_bytes(data: bytes, path: str = "<model>") -> Model:
             index=index,
             weights=weights,
             biases=np.array([m.bias for m in linear], dtype=np.float64),
-            ai_work_weights={f: float(w) for f, w in specs[0][1]["weights"].items()},
+            hot=tuple({f: float(w) for f, w in s["weights"].items()} for _, s in specs[:2]),
+            combine=_linear(dict(doc["ai_work"], bias=0.0)),
         )
     except ModelError:
         raise
@@ -144,7 +147,7 @@ class LearnedScore:
 
     classification: Classification
     rule: RuleScore
-    raw: float
+    raw: float  # logit of P(ai) * P(ai_work | ai), before the joint calibration
     probability: float
     topic_probabilities: dict[str, float]
 
@@ -167,8 +170,8 @@ class LearnedClassifier:
                 f"the rules are {self.rules.version}; run `workwatch train`"
             )
         self.version = f"{self.rules.version}+learned-{self.model.short_hash}"
-        # word -> summed ai_work weight of its char n-grams (news words repeat a lot)
-        self._word_weight: dict[str, float] = {}
+        # per hot head: word -> summed weight of its char n-grams (news words repeat a lot)
+        self._word_weight: tuple[dict[str, float], ...] = tuple({} for _ in self.model.hot)
 
     # -- public API ---------------------------------------------------------------------
 
@@ -206,42 +209,47 @@ class LearnedClassifier:
         model = self.model
         rs = self.rules.score(item)
         rc = rs.classification
-        # Hot path: only the ai_work head, summed block by block in C (dict.get over a set);
-        # the topic heads and the evidence are computed for the few items that need them.
-        # (Measured on 20,000 replay-2023 items: 1,660 items per CPU-second with every head
-        # and the evidence for every item, 4,540 this way; the rules alone: 16,900.)
-        w = model.ai_work_weights
-        wget = w.get
+        # Hot path: only the two ai_work factor heads, summed block by block in C (dict.get
+        # over a set); the topic heads and the evidence are computed for the few items that
+        # need them. (Measured on 20,000 replay-2023 items with one ai_work head: 1,660 items
+        # per CPU-second with every head and the evidence for every item, 4,540 this way.)
         _, lede = lede_of(item)
         rfeats = rule_features(rs)
-        raw0 = model.linear[0].bias
         blocks, char_words = text_blocks(getattr(item, "title", "") or "", lede)
-        for block, v in blocks:
-            raw0 += v * sum(map(wget, block, repeat(0.0, len(block))))
-        if char_words:
-            cache = self._word_weight
-            word_sum = 0.0
-            for word in char_words:
-                ws = cache.get(word)
-                if ws is None:
-                    if len(cache) > 200_000:
-                        cache.clear()
-                    grams = _word_grams(word)
-                    ws = cache[word] = sum(map(wget, grams, repeat(0.0, len(grams))))
-                word_sum += ws
-            raw0 += char_scale(char_words) * word_sum
-        for f, v in rfeats.items():
-            raw0 += v * wget(f, 0.0)
-        head = model.linear[0]
-        p = head.probability(raw0)
-        is_ai_work = p >= head.threshold
+        cscale = char_scale(char_words) if char_words else 0.0
+        probs: list[float] = []
+        for k, w in enumerate(model.hot):
+            wget = w.get
+            r = model.linear[k].bias
+            for block, v in blocks:
+                r += v * sum(map(wget, block, repeat(0.0, len(block))))
+            if char_words:
+                cache = self._word_weight[k]
+                word_sum = 0.0
+                for word in char_words:
+                    ws = cache.get(word)
+                    if ws is None:
+                        if len(cache) > 200_000:
+                            cache.clear()
+                        grams = _word_grams(word)
+                        ws = cache[word] = sum(map(wget, grams, repeat(0.0, len(grams))))
+                    word_sum += ws
+                r += cscale * word_sum
+            for f, v in rfeats.items():
+                r += v * wget(f, 0.0)
+            probs.append(model.linear[k].probability(r))
+        p_ai, p_cond = probs
+        prod = min(max(p_ai * p_cond, 1e-9), 1.0 - 1e-9)
+        raw0 = math.log(prod / (1.0 - prod))
+        p = model.combine.probability(raw0)
+        is_ai_work = p >= model.combine.threshold
 
         topic_p: dict[str, float] = {}
         topics: tuple[str, ...] = ()
         evidence = list(rc.evidence)
         if is_ai_work or p >= EVIDENCE_MIN_P:
             raw, rows, vals, names = self._heads(item_features(item, rs))
-            for j in range(1, len(model.heads)):
+            for j in range(2, len(model.heads)):
                 topic_p[model.heads[j]] = model.linear[j].probability(float(raw[j]))
             if is_ai_work and topic_p:
                 chosen = {t for t, tp in topic_p.items()
@@ -249,7 +257,7 @@ class LearnedClassifier:
                 if not chosen:  # every AI×work story has a topic: the likeliest one
                     chosen = {max(topic_p, key=lambda t: (topic_p[t], -TOPICS.index(t)))}
                 topics = tuple(t for t in TOPICS if t in chosen)
-            evidence += self._ngram_evidence(item, rows, vals, names, is_ai_work)
+            evidence += self._ngram_evidence(item, rows, vals, names, is_ai_work, p_ai, p_cond)
 
         # An AI×work story is about AI and about work; otherwise the rules' signals stand.
         lex = self.rules.lexicon
@@ -271,11 +279,18 @@ class LearnedClassifier:
         return LearnedScore(cls, rs, raw0, p, topic_p)
 
     def _ngram_evidence(self, item: TextItem, rows: list[int], vals: list[float],
-                        names: list[str], positive: bool) -> list[Evidence]:
-        """The n-grams that pushed the ai_work score most towards the decision, located."""
+                        names: list[str], positive: bool, p_ai: float,
+                        p_cond: float) -> list[Evidence]:
+        """The n-grams that pushed the ai_work score most towards the decision, located.
+
+        A feature's push is its first-order effect on log(P(ai) * P(ai_work | ai)):
+        value x (a_ai (1 - P(ai)) w_ai + a_cond (1 - P(ai_work | ai)) w_cond)."""
         if not rows:
             return []
-        contrib = np.asarray(vals) * self.model.weights[rows, 0]
+        lin = self.model.linear
+        w = self.model.weights[rows]
+        contrib = np.asarray(vals) * (lin[0].platt_a * (1.0 - p_ai) * w[:, 0]
+                                      + lin[1].platt_a * (1.0 - p_cond) * w[:, 1])
         sign = 1.0 if positive else -1.0
         out: list[Evidence] = []
         seen: set[tuple[str, int, int]] = set()

@@ -5,11 +5,13 @@ model, evidence spans and the calibrated probability. Corpus-based tests skip wi
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from typer.testing import CliRunner
 
 from classifiers.base import get_classifier
+from classifiers.topics import TOPICS
 from classifiers.crossval import CrossValidationError, cross_validate, load_pooled, stratified_folds
 from classifiers.learned import MODEL_PATH, LearnedClassifier, ModelError, load_model
 from classifiers.rules import RuleClassifier
@@ -37,7 +39,7 @@ def test_shipped_model_is_the_default_and_its_hash_is_in_the_version():
     model = load_model()
     assert clf.version == f"{RuleClassifier().version}+learned-{model.sha256[:12]}"
     assert MODEL_PATH.exists() and MODEL_PATH.stat().st_size < 2_000_000
-    assert model.heads[0] == "ai_work" and len(model.heads) == 8
+    assert model.heads == ("ai", "ai_work_given_ai", *TOPICS)
 
 
 def test_learned_output_carries_probability_topics_and_located_evidence():
@@ -116,7 +118,10 @@ def test_fast_path_score_equals_the_full_sparse_product():
                       "Engineers say the tools write boilerplate; managers hire fewer juniors."),
              TextItem("b", "Council approves road budget", "Repairs start in spring."),
              TextItem("c", "", "", "Workers at the plant use ChatGPT to draft safety reports. " * 20)]
+    lin = clf.model.linear
     for item in items:
         s = clf.score(item)
         raw, _, _, _ = clf._heads(item_features(item, s.rule))
-        assert abs(raw[0] - s.raw) < 1e-9
+        p = lin[0].probability(float(raw[0])) * lin[1].probability(float(raw[1]))
+        assert abs(math.log(p / (1.0 - p)) - s.raw) < 1e-9
+        assert abs(clf.model.combine.probability(s.raw) - s.probability) < 1e-12
