@@ -33,6 +33,7 @@ CLASSIFICATION_SCHEMA = pa.schema([
     ("ai_score", pa.float64()), ("work_score", pa.float64()), ("is_ai", pa.bool_()),
     ("is_work", pa.bool_()), ("is_ai_work", pa.bool_()), ("topics", pa.list_(pa.string())),
     ("evidence", pa.string()), ("classified_at", pa.timestamp("us")),
+    ("probability", pa.float64()),  # calibrated P(ai_work), learned classifier only (041)
 ])
 ERROR_SCHEMA = pa.schema([
     ("run_id", pa.string()), ("article_id", pa.string()), ("url", pa.string()),
@@ -82,7 +83,8 @@ def classifications_table(classifications: Sequence[Classification]) -> pa.Table
         "work_score": [c.work_score for c in scored], "is_ai": [c.is_ai for c in scored],
         "is_work": [c.is_work for c in scored], "is_ai_work": [c.is_ai_work for c in scored],
         "topics": [list(c.topics) for c in scored], "evidence": [evidence_json(c) for c in scored],
-        "classified_at": [now] * len(scored)}
+        "classified_at": [now] * len(scored),
+        "probability": [c.probability for c in scored]}
     return pa.Table.from_pydict(columns, schema=CLASSIFICATION_SCHEMA)
 
 
