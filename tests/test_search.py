@@ -152,8 +152,11 @@ def test_a_re_extracted_article_is_re_indexed(db):
     ('"strike by"', {1}),
     ('"by strike"', set()),
     ('"guild" "markets"', {1}),
-    ('"back office roles would"', {2}),      # two common words: the text is checked
-    ('"7 800 jobs"', {2}),                   # a one-letter word: the text is checked
+    ('"back office roles would"', {2}),
+    ('"7 800 jobs"', {2}),                   # single digits and letters are indexed (044)
+    ('"800 7 jobs"', set()),
+    ('"in the" markets', {1}),               # no indexed word in the phrase: the text is checked
+    ('"in the" cake', set()),
 ])
 def test_matching(db, query, expected):
     with read_connection(db) as con:

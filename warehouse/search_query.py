@@ -20,7 +20,7 @@ from typing import Union
 from core.errors import WorkwatchError
 
 FIELDS = ("title", "outlet")
-# The words search_tokens leaves out of the index (keep in step with 020_search.sql).
+# The words the index leaves out (keep in step with search_indexed, migrations 042 and 044).
 STOPWORDS = frozenset(
     "a an and are as at be been but by for from had has have he her his i in into is it its "
     "of on or our s she that the their them there they this to was we were which who will "
@@ -90,7 +90,7 @@ def parse(query: str) -> Node:
     wanted = positive_terms(node)
     if not any(t.field == "outlet" or index_words(t) for t in wanted):
         # Every article has them: checking each text took 13 s at 1M articles.
-        raise QueryError(f"query {query!r} has only very common or one-letter words (the, of, a, ...): "
+        raise QueryError(f"query {query!r} has only very common words (the, of, a, ...): "
                          "add a less common one")
     return node
 
@@ -228,8 +228,8 @@ def only_negative(node: Node) -> bool:
 
 
 def is_indexed(word: str) -> bool:
-    """Whether the index holds this (normalised) word: as search_indexed (migration 042)."""
-    return word not in STOPWORDS and 2 <= len(word) <= 40
+    """Whether the index holds this (normalised) word: as search_indexed (migration 044)."""
+    return word not in STOPWORDS and 1 <= len(word) <= 40
 
 
 def index_words(term: Term) -> list[str]:
