@@ -211,14 +211,24 @@ class _Compiler:
         assert isinstance(node, And)
         positive = [c for c in node.children if not isinstance(c, Not)]
         negative = [c.child for c in node.children if isinstance(c, Not)]
-        parts = [f"SELECT doc_id FROM ({self.node(c)})" for c in positive] or \
-                [f"SELECT doc_id FROM ({self.universe()})"]
+        # A phrase of very common words only ("in the") is checked against the texts: of the
+        # documents the other terms match, not of every article ("in the" layoffs: 3.5-4.9 s
+        # at 1M articles when every text was read).
+        unindexed = lambda c: (isinstance(c, Term) and c.field != "outlet"  # noqa: E731
+                               and not any(is_indexed(w) for w in c.words))
+        parts: list[str] = []
+        for c in sorted(positive, key=unindexed):
+            within = " INTERSECT ".join(parts) if parts and unindexed(c) else None
+            parts.append(f"SELECT doc_id FROM ({self.term(c, within) if within else self.node(c)})")
+        parts = parts or [f"SELECT doc_id FROM ({self.universe()})"]
         text = " INTERSECT ".join(parts)
         for c in negative:
             text = f"SELECT doc_id FROM ({text}) EXCEPT SELECT doc_id FROM ({self.node(c)})"
         return text
 
-    def term(self, term: Term) -> str:
+    def term(self, term: Term, within: str | None = None) -> str:
+        """SQL for one term; `within`: the documents it is looked for among (a phrase of very
+        common words only is checked against their texts)."""
         if term.field == "outlet":
             return (f"SELECT doc_id FROM search_docs WHERE contains(lower(outlet), "
                     f"{self.param(term.words[0])}){self.scope}")
@@ -228,7 +238,7 @@ class _Compiler:
             return (f"SELECT doc_id FROM search_postings WHERE term = {self.param(placed[0][1])}"
                     f"{field}{self.scope}")
         if not placed:
-            candidates, exact = self.universe(), False
+            candidates, exact = within or self.universe(), False
         else:
             candidates, exact = self.positions(term.words, placed, term.field == "title")
         if exact:
