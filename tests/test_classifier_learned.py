@@ -125,3 +125,20 @@ def test_fast_path_score_equals_the_full_sparse_product():
         p = lin[0].probability(float(raw[0])) * lin[1].probability(float(raw[1]))
         assert abs(math.log(p / (1.0 - p)) - s.raw) < 1e-9
         assert abs(clf.model.combine.probability(s.raw) - s.probability) < 1e-12
+
+
+def test_the_ai_head_learns_gold_ai_labels_and_falls_back_without_them():
+    """P(ai) is trained on the gold `ai` label; analyst labels give ai_work only, so there
+    an AI×work item counts as AI and any other item takes the rules' AI verdict."""
+    from classifiers.train import _ai_labels
+
+    rules = RuleClassifier()
+    ai_story = TextItem("a", "OpenAI releases a new ChatGPT model", "The chatbot writes code.")
+    other = TextItem("b", "Council approves road budget", "Repairs start in spring.")
+    golds = [{"ai_work": False, "ai": True}, {"ai_work": False, "ai": False},
+             {"ai_work": True, "ai": None}, {"ai_work": False, "ai": None},
+             {"ai_work": False, "ai": None}]
+    labels = _ai_labels(golds, [other, ai_story, other, ai_story, other], rules)
+    assert rules.score(ai_story).classification.is_ai
+    assert not rules.score(other).classification.is_ai
+    assert labels.tolist() == [1, 0, 1, 1, 0]
