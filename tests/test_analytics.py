@@ -32,7 +32,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extractors.types import Article, Classification, Evidence, Feed
-from flows.cli import app
+from cli.main import app
 from tests.conftest import corpus_path
 from warehouse.db import write_connection
 from warehouse.load import load_batch, sync_feeds

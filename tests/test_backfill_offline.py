@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from classifiers import base
 from flows.backfill import BackfillRequest, backfill, run_backfill
-from flows.cli import app
+from cli.main import app
 from tests.backfill_site import SiteServer, build_site, in_range
 
 SEPT = (date(2026, 9, 1), date(2026, 9, 30))

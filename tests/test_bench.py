@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from bench.report import format_report
 from bench.site import BenchSite, SiteSpec
 from extractors.types import FeedItem
-from flows.cli import app
+from cli.main import app
 from flows.pipeline import LazyPool, spread_by_host
 
 N = 40

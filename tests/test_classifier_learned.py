@@ -14,7 +14,7 @@ from classifiers.crossval import CrossValidationError, cross_validate, load_pool
 from classifiers.learned import MODEL_PATH, LearnedClassifier, ModelError, load_model
 from classifiers.rules import RuleClassifier
 from extractors.types import TextItem
-from flows.cli import app
+from cli.main import app
 from tests.conftest import corpus_path
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]

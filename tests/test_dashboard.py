@@ -393,7 +393,7 @@ runner = CliRunner()
 def test_dashboard_command_errors(tmp_path):
     import socket
 
-    from flows.cli import app
+    from cli.main import app
 
     result = runner.invoke(app, ["dashboard", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "no warehouse here yet" in result.output
@@ -410,7 +410,7 @@ def test_dashboard_command_errors(tmp_path):
 
 
 def test_dashboard_command_runs_streamlit_headless_on_loopback():
-    from flows.cmd_dashboard import APP_PATH, dashboard_url, streamlit_command
+    from cli.cmd_dashboard import APP_PATH, dashboard_url, streamlit_command
 
     command = streamlit_command("127.0.0.1", 8600)
     assert command[1:5] == ["-m", "streamlit", "run", str(APP_PATH)]

@@ -45,7 +45,7 @@ def workwatch_command() -> list[str]:
     script = Path(sys.executable).with_name("workwatch")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from flows.cli import main; main()"]
+    return [sys.executable, "-c", "from cli.main import main; main()"]
 
 
 def read_url(proc: subprocess.Popen, timeout: float) -> str:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from classifiers.events import (ACTIONS, company_key, extract_events, known_org, normalise_company,
                                 parse_number)
 from extractors.types import Article, ArticleError, Classification, TextItem
-from flows.cli import app
+from cli.main import app
 from warehouse.db import read_connection, write_connection
 from warehouse.events import refresh_events
 from warehouse.load import load_batch

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from extractors.config import parse_config
 from extractors.types import Article, Classification, Evidence, Feed
-from flows.cli import app
+from cli.main import app
 from tests.servers import RouteServer
 from warehouse.watches import parse_watches
 

@@ -184,7 +184,7 @@ def test_failing_feeds_are_recorded_scored_and_backed_off_never_dropped(hostile_
     assert len(run.site.hits_of("/feeds/unavailable.xml")) == 1 + FETCH["retries"]
 
     # `workwatch feeds` shows the health of every configured feed, failing ones included
-    from flows.cli import app
+    from cli.main import app
 
     result = CliRunner().invoke(app, ["feeds", "--db", str(run.db), "--feeds", str(run.feeds_toml),
                                       "--format", "json"])

@@ -169,7 +169,7 @@ def test_ingest_with_a_chosen_offline_classifier(sample_feeds, tmp_path):
 def test_ingest_classifier_option_is_checked_before_prefect_starts(sample_feeds, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from cli.main import app
 
     monkeypatch.delenv("WORKWATCH_LLM_BASE_URL", raising=False)
     runner = CliRunner()

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 from flows.replay import BadLine, parse_published, record_of
 
 
@@ -73,7 +73,7 @@ def test_tables_never_send_control_sequences_to_the_terminal():
 
     from rich.console import Console
 
-    from flows.output import render
+    from cli.output import render
 
     buf = io.StringIO()
     console = Console(file=buf, width=200, force_terminal=True, color_system=None)

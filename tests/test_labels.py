@@ -50,7 +50,7 @@ def warehouse(tmp_path) -> tuple[Path, dict[str, str]]:
 
 
 def run(*args: str, env: dict | None = None):
-    from flows.cli import app
+    from cli.main import app
 
     return CliRunner().invoke(app, list(args), env={"WORKWATCH_USER": "ana", **(env or {})})
 

@@ -204,7 +204,7 @@ def test_settings_from_feeds_toml_and_environment():
 
 
 def _run(args, env):
-    from flows.cli import app
+    from cli.main import app
 
     return CliRunner().invoke(app, args, env=env)
 

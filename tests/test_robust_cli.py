@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 from tests.servers import RouteServer, ok, trickle
 
 EXE = Path(sys.executable).with_name("workwatch")
@@ -90,7 +90,7 @@ def test_a_unreachable_prefect_api_url_is_one_line(tmp_path):
 
 
 def test_a_cli_sets_a_generous_startup_limit_unless_the_user_set_one(tmp_path):
-    code = ("import os, flows.cli; print(os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS'], "
+    code = ("import os, cli.main; print(os.environ['PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS'], "
             "os.environ['DO_NOT_TRACK'])")
     env = fresh_env(tmp_path)
     env.pop("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", None)
@@ -105,7 +105,7 @@ def test_a_cli_sets_a_generous_startup_limit_unless_the_user_set_one(tmp_path):
     (tmp_path / "prefect").mkdir()
     (tmp_path / "prefect" / "profiles.toml").write_text(
         'active = "x"\n[profiles.x]\nPREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 99\n')
-    code2 = "import os, flows.cli; print(os.environ.get('PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS'))"
+    code2 = "import os, cli.main; print(os.environ.get('PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS'))"
     profile = subprocess.run([sys.executable, "-c", code2], capture_output=True, text=True, env=env)
     assert profile.stdout.strip() == "None"
 
@@ -204,8 +204,8 @@ def test_c_one_good_feed_is_exit_0(tmp_path):
 
 
 def test_c_deadline_and_failure_exit_codes():
-    from flows.cli import ingest_exit_code
-    from flows.cmd_backfill import backfill_exit_code
+    from cli.cmd_ingest import ingest_exit_code
+    from cli.cmd_backfill import backfill_exit_code
 
     ok_feed = {"status": "ok"}
     assert ingest_exit_code({"feeds": [ok_feed]}) == 0
@@ -247,7 +247,7 @@ def test_c_reprocess_with_the_archive_gone_exits_3_with_reasons(tmp_path, sample
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_b_demo_touches_only_demo_files_and_keeps_the_old_demo_on_failure(tmp_path, monkeypatch):
-    import flows.cli
+    import cli.cmd_ingest
     from extractors.errors import WorkwatchError
 
     data = tmp_path / "data"
@@ -267,13 +267,13 @@ def test_b_demo_touches_only_demo_files_and_keeps_the_old_demo_on_failure(tmp_pa
         stories = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert stories >= 30
 
-    real_run = flows.cli.run_ingest
+    real_run = cli.cmd_ingest.run_ingest
 
     def fails_half_way(*args, **kwargs):
         real_run(*args, **kwargs)  # the build warehouse is written ...
         raise WorkwatchError("the sample site went away")  # ... then the demo fails
 
-    monkeypatch.setattr(flows.cli, "run_ingest", fails_half_way)
+    monkeypatch.setattr(cli.cmd_ingest, "run_ingest", fails_half_way)
     second = invoke("demo", "--db", db)
     assert second.exit_code == 1 and "the sample site went away" in second.output
     with duckdb.connect(str(db), read_only=True) as con:

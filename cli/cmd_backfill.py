@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli import (DB_OPTION, EXIT_CODES_HELP, EXIT_DEADLINE, EXIT_NOTHING_FETCHED, EXIT_OK,
+from cli.base import (DB_OPTION, EXIT_CODES_HELP, EXIT_DEADLINE, EXIT_NOTHING_FETCHED, EXIT_OK,
                        FEEDS_OPTION, UsageError, app, err, handle_errors, out,
                        require_warehouse, start_prefect)
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli import DB_OPTION, UsageError, app, err, handle_errors, out, require_warehouse
+from cli.base import DB_OPTION, UsageError, app, err, handle_errors, out, require_warehouse
 from extractors.errors import WorkwatchError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from flows.cli import app, err, handle_errors, out
+from cli.base import app, err, handle_errors, out
 
 FEEDS_TEMPLATE = '''\
 # workwatch feeds: one [[feeds]] table per feed (written by `workwatch init`).

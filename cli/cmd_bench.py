@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli import UsageError, app, err, handle_errors, out
+from cli.base import UsageError, app, err, handle_errors, out
 
 
 @app.command()

@@ -1,7 +1,7 @@
 """`workwatch feeds`: feed health, and `feeds add URL`, `feeds test NAME|URL` (issue 18).
 
 `feeds` is a group whose bare invocation is the feed-health table it always was (same
-options: `workwatch feeds --format csv`); `feeds import/export` (OPML, flows/cmd_opml.py)
+options: `workwatch feeds --format csv`); `feeds import/export` (OPML, cli/cmd_opml.py)
 register on it too."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Optional
 
 import typer
 
-from flows.cli import (DB_OPTION, FEEDS_OPTION, FORMAT_OPTION, UsageError, _default_db_missing,
+from cli.base import (DB_OPTION, FEEDS_OPTION, FORMAT_OPTION, UsageError, _default_db_missing,
                        app, check_format, err, handle_errors, out, require_warehouse)
-from flows.output import render
+from cli.output import render
 
 feeds_app = typer.Typer(invoke_without_command=True, no_args_is_help=False,
                         rich_markup_mode="markdown")

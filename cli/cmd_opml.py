@@ -1,6 +1,6 @@
 """`workwatch feeds import FILE.opml` and `workwatch feeds export --output F.opml` (issue 20).
 
-They live in the `feeds` group (flows/cmd_feeds.py); the first names, `feeds-import` and
+They live in the `feeds` group (cli/cmd_feeds.py); the first names, `feeds-import` and
 `feeds-export`, keep working as hidden aliases (extractors/opml.py holds the logic)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from flows.cli import FEEDS_OPTION, app, err, handle_errors, out
-from flows.cmd_feeds import feeds_app
+from cli.base import FEEDS_OPTION, app, err, handle_errors, out
+from cli.cmd_feeds import feeds_app
 
 
 @feeds_app.command("import")
@@ -61,7 +61,7 @@ def feeds_export(
         workwatch feeds export -o - | less
     """
     from extractors.opml import export_opml
-    from flows.outfiles import is_stdio, open_output
+    from cli.outfiles import is_stdio, open_output
 
     text = export_opml(feeds)
     if is_stdio(output):

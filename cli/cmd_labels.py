@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli import DB_OPTION, UsageError, app, err, handle_errors, require_warehouse
+from cli.base import DB_OPTION, UsageError, app, err, handle_errors, require_warehouse
 
 labels_app = typer.Typer(
     help="Analysts' labels stored in the warehouse (add one with `workwatch label`).\n\n"
@@ -88,7 +88,7 @@ def labels_export(
 
         workwatch labels export -o - | jq -c '{id, ai_work, topics, labelled_by}'
     """
-    from flows.outfiles import copy_to_output, is_stdio
+    from cli.outfiles import copy_to_output, is_stdio
     from warehouse.labels import export_labels
 
     path = require_warehouse(db)

@@ -10,10 +10,10 @@ from typing import Iterator, Optional
 
 import typer
 
-from flows.cli import (DB_OPTION, UsageError, app, check_format, err, handle_errors, out,
+from cli.base import (DB_OPTION, UsageError, app, check_format, err, handle_errors, out,
                        require_warehouse)
-from flows.outfiles import STDIO, copy_to_output, is_stdio, open_output
-from flows.output import FORMATS, render
+from cli.outfiles import STDIO, copy_to_output, is_stdio, open_output
+from cli.output import FORMATS, render
 
 EXPORT_FORMATS = FORMATS + ("parquet",)
 OUTPUT_OPTION = typer.Option(None, "--output", "-o",

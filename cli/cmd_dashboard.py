@@ -15,7 +15,7 @@ import typer
 
 from core.errors import WorkwatchError
 from warehouse.errors import WarehouseError
-from flows.cli import DB_OPTION, UsageError, app, err, handle_errors, out
+from cli.base import DB_OPTION, UsageError, app, err, handle_errors, out
 
 APP_PATH = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 READY_TIMEOUT_S = 60.0

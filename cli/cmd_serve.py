@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from extractors.errors import ConfigError
-from flows.cli import DB_OPTION, FEEDS_OPTION, UsageError, app, err, handle_errors, out
+from cli.base import DB_OPTION, FEEDS_OPTION, UsageError, app, err, handle_errors, out
 
 
 @app.command()

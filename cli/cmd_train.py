@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from extractors.errors import WorkwatchError
-from flows.cli import DB_OPTION, app, err, handle_errors, out
+from cli.base import DB_OPTION, app, err, handle_errors, out
 
 
 @app.command()

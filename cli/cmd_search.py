@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli import (DB_OPTION, UsageError, app, check_format, err, handle_errors, out,
+from cli.base import (DB_OPTION, UsageError, app, check_format, err, handle_errors, out,
                        require_warehouse)
 
 
@@ -40,7 +40,7 @@ def search(
 
         workwatch search --reindex
     """
-    from flows.cmd_query import check_filters, emit_rows
+    from cli.cmd_query import check_filters, emit_rows
     from warehouse.analytics import QueryParameterError, QueryParams, parse_day
     from warehouse.db import write_connection
     from warehouse.search import SearchFilters, ensure_index, reindex as rebuild, search_db

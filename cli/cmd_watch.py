@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli import (DB_OPTION, FEEDS_OPTION, UsageError, app, check_format, err,
+from cli.base import (DB_OPTION, FEEDS_OPTION, UsageError, app, check_format, err,
                        handle_errors, require_warehouse)
 
 WATCHES_OPTION = typer.Option(None, "--watches", envvar="WORKWATCH_WATCHES",
@@ -46,7 +46,7 @@ def watch_test(
 
         workwatch watch test layoffs --watches ~/watches.toml --format json
     """
-    from flows.cmd_query import emit_rows
+    from cli.cmd_query import emit_rows
     from warehouse.db import read_connection
     from warehouse.search import ensure_index
     from warehouse.watches import articles_since, latest_story_at, matches
@@ -136,7 +136,7 @@ def watch_list(watches: Optional[str] = WATCHES_OPTION, feeds: str = FEEDS_OPTIO
         workwatch watch list --watches watches.toml
     """
     from flows.alerts import redact
-    from flows.cli import out
+    from cli.base import out
 
     for w in _config(watches, feeds).watches:
         targets = ", ".join(redact(u) for u in w.notify) or "no notify"

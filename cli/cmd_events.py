@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli import app, handle_errors, out
+from cli.base import app, handle_errors, out
 
 
 @app.command("eval-events")
