@@ -244,21 +244,9 @@ def _install_demo(build: Path, db_path: Path) -> None:
 
 
 def show_demo_tables(db_path: Path) -> None:
-    from warehouse.db import read_connection
+    from warehouse.query import demo_tables
 
-    with read_connection(db_path) as con:
-        cur = con.execute(
-            "SELECT outlet, strftime(story_at, '%Y-%m-%d') AS date, "
-            "CASE WHEN is_ai_work THEN 'yes' ELSE '' END AS ai_work, topics, title "
-            "FROM stories ORDER BY story_at DESC")
-        render([d[0] for d in cur.description], cur.fetchall(), "table", out,
-               title="Stories loaded")
-        cur = con.execute(
-            "SELECT strftime(date_trunc('week', story_at), '%Y-%m-%d') AS week, "
-            "count(*) AS stories, count(*) FILTER (is_ai_work) AS ai_work, "
-            "round(100.0 * count(*) FILTER (is_ai_work) / count(*), 1) AS ai_work_pct "
-            "FROM stories GROUP BY ALL ORDER BY week")
-        render([d[0] for d in cur.description], cur.fetchall(), "table", out,
-               title="AI×work stories per week")
+    for title, columns, rows in demo_tables(db_path):
+        render(columns, rows, "table", out, title=title)
     out.print(f'Try: workwatch sql --db {db_path} "select outlet, title from stories where is_ai_work"',
               markup=False, highlight=False)

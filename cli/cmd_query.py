@@ -114,24 +114,10 @@ def _did_you_mean(value: str, choices) -> str:
 
 
 def known_outlets(db: str) -> list[tuple[str, str | None]]:
-    """(name, domain) of the outlets of the warehouse's feeds and stored articles, by name.
-    The domain is the host of most of the outlet's article URLs without www. (view `outlets`,
-    migration 040): ingest stores "The Guardian", a replay "theguardian.com"; both are one
-    outlet with the domain theguardian.com, and `--outlet` takes either."""
-    import duckdb
+    """(name, domain) of the warehouse's outlets (warehouse.analytics.known_outlets)."""
+    from warehouse.analytics import known_outlets as outlets_of
 
-    from warehouse.analytics import ensure_schema
-    from warehouse.db import read_connection
-
-    ensure_schema(db)
-    with read_connection(db) as con:
-        try:
-            rows = con.execute("SELECT name, domain FROM outlets").fetchall()
-        except duckdb.CatalogException:  # a read-only warehouse an older workwatch made
-            rows = con.execute("SELECT outlet, NULL FROM feeds WHERE outlet IS NOT NULL UNION "
-                               "SELECT DISTINCT outlet, NULL FROM articles "
-                               "WHERE outlet IS NOT NULL").fetchall()
-    return sorted({(r[0], r[1]) for r in rows}, key=lambda r: r[0].lower())
+    return outlets_of(db)
 
 
 def emit_named(db: str, name: str, params, fmt: str, output: Path | None) -> None:
@@ -158,24 +144,13 @@ def rising_note(db: str, params, has_rows: bool) -> str | None:
     """What `rising` compared, when it matters (issue 18: an empty table said nothing): an
     empty answer says why; an answer against an empty previous period (before the data
     starts) says that every count in it is new."""
-    from warehouse.analytics import bind, get_query
-    from warehouse.db import read_connection
+    from warehouse.analytics import rising_periods
 
-    values = {k: v for k, v in bind(get_query("rising"), params).items()
-              if k in ("since", "until", "interval")}
-    with read_connection(db) as con:
-        row = con.execute(
-            "WITH b AS (SELECT coalesce($until, date_trunc('day', max(story_at)) + INTERVAL 1 DAY) AS cur_end, "
-            "coalesce($since, cur_end - CAST('1 ' || $interval AS INTERVAL)) AS cur_start, "
-            "cur_start - (cur_end - cur_start) AS prev_start FROM story_facts) "
-            "SELECT CAST(prev_start AS DATE), CAST(cur_start AS DATE), CAST(cur_end AS DATE), "
-            "(SELECT count(*) FROM story_facts WHERE is_ai_work AND story_at >= prev_start "
-            " AND story_at < cur_start), "
-            "(SELECT count(*) FROM story_facts WHERE is_ai_work AND story_at >= cur_start "
-            " AND story_at < cur_end) FROM b", values).fetchone()
-    if row is None or row[1] is None:
+    periods = rising_periods(db, params)
+    if periods is None:
         return None if has_rows else "0 rows: the warehouse has no stories yet"
-    prev_start, cur_start, cur_end, previous, current = row
+    prev_start, cur_start, cur_end = periods.prev_start, periods.cur_start, periods.cur_end
+    previous, current = periods.previous, periods.current
     scope = " (all outlets and topics)" if params.outlet or params.topic else ""
     if not current:
         return None if has_rows else (f"0 rows: no AI×work stories in the current period "

@@ -289,6 +289,16 @@ def test_rising_against_the_previous_period(warehouse):
                                               for r in got]
 
 
+def test_rising_periods_name_both_periods_and_their_counts(warehouse):
+    from datetime import date
+
+    from warehouse.analytics import QueryParams, RisingPeriods, rising_periods
+
+    db, _ = warehouse
+    got = rising_periods(db, QueryParams(since=date(2024, 1, 8), until=date(2024, 1, 14)))
+    assert got == RisingPeriods(date(2024, 1, 1), date(2024, 1, 8), date(2024, 1, 15), 3, 1)
+
+
 def test_stories_latest_first_with_evidence_and_copies(warehouse):
     db, ids = warehouse
     got = query_json(db, "stories")
