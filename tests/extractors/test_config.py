@@ -5,7 +5,7 @@ import pytest
 from extractors.config import load_config, parse_config
 from extractors.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """
 [[feeds]]

@@ -11,7 +11,7 @@ import pytest
 from classifiers.base import get_classifier
 from classifiers.evaluate import evaluate, format_report, load_labels
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 DEV = CORPUS / "labels" / "dev.jsonl"
 
 AI_WORK_F1_TARGET = 0.92

@@ -8,7 +8,7 @@ import ast
 from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "extractors", "classifiers", "warehouse", "flows", "dashboards", "bench", "cli")
 
 

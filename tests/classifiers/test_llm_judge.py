@@ -298,7 +298,7 @@ def test_correct_judge_reproduces_the_labels(monkeypatch, tmp_path):
 def test_reclassify_with_the_judge(monkeypatch, tmp_path):
     import duckdb
 
-    from tests.test_labels import STORIES, _article
+    from tests.cli.test_labels import STORIES, _article
     from warehouse.db import write_connection
     from warehouse.load import load_batch
 
@@ -341,7 +341,7 @@ def test_after_ingest_judges_the_run_only_when_configured(monkeypatch, tmp_path)
     import duckdb
 
     from flows.llm_reclassify import after_ingest_judge
-    from tests.test_labels import STORIES, _article
+    from tests.cli.test_labels import STORIES, _article
     from warehouse.db import write_connection
     from warehouse.load import load_batch
 
@@ -411,7 +411,7 @@ def test_a_new_offline_model_is_a_new_judge_version_served_from_the_cache(tmp_pa
 
 
 def test_backfill_classifier_option(monkeypatch, tmp_path):
-    from tests.test_labels import STORIES, _article
+    from tests.cli.test_labels import STORIES, _article
     from warehouse.db import write_connection
     from warehouse.load import load_batch
 

@@ -15,7 +15,7 @@ from warehouse.db import read_connection, write_connection
 from warehouse.load import load_batch
 from warehouse.watches import Watch, parse_watches, sync_watches, watches_path
 
-from tests.test_search import STORIES, article, verdict
+from tests.warehouse.test_search import STORIES, article, verdict
 
 EXE = Path(sys.executable).with_name("workwatch")
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tests import dashboard_fixture as fx
 
-APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT = 60
 
 

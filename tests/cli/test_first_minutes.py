@@ -418,7 +418,7 @@ def dashboard_db(tmp_path, monkeypatch):
 def test_each_chart_offers_its_data_and_the_overview_has_its_own_url(dashboard_db):
     from streamlit.testing.v1 import AppTest
 
-    app = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    app = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
     at = AppTest.from_file(str(app), default_timeout=60).run()
     assert not at.exception, [e.value for e in at.exception]
     buttons = [b for b in at.get("download_button")]
@@ -430,7 +430,7 @@ def test_each_chart_offers_its_data_and_the_overview_has_its_own_url(dashboard_d
     assert not at.exception
     assert any(c.value.startswith("workwatch query topics") for c in at.code)
     # /overview is a page of its own (hidden in the menu; "/" serves the same page); the
-    # real-browser test opens it (tests/test_dashboard_browser.py)
+    # real-browser test opens it (tests/dashboards/test_dashboard_browser.py)
     probe = AppTest.from_function(_page_paths, default_timeout=60).run()
     shown = {tuple(p) for p in json.loads(probe.text[0].value)}
     assert {("", "visible"), ("overview", "hidden"), ("topics", "visible")} <= shown

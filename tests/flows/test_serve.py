@@ -19,7 +19,7 @@ from extractors.errors import ConfigError
 from flows.deployments import (DEFAULT_CRON, build_deployments, deployment_names, schedule_cron,
                                warehouse_id)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_cron_comes_from_the_option_then_feeds_toml_then_the_default():

@@ -20,7 +20,7 @@ from warehouse.search_query import And, Not, Or, QueryError, Term, parse
 
 from tests.conftest import corpus_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DAY = datetime(2023, 5, 2, 12, 0)
 
 

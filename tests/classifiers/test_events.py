@@ -24,7 +24,7 @@ from warehouse.events import refresh_events
 from warehouse.load import load_batch
 
 runner = CliRunner()
-EVAL_FILE = Path(__file__).parent / "data" / "events-eval.jsonl"
+EVAL_FILE = Path(__file__).resolve().parents[1] / "data" / "events-eval.jsonl"
 
 
 def events_of(title: str, summary: str = "", text: str = "") -> list:
@@ -448,7 +448,7 @@ def test_dashboard_events_page(warehouse, monkeypatch, keep_main_module):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("WORKWATCH_DB", str(warehouse))
-    app_file = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    app_file = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
     at = AppTest.from_file(str(app_file), default_timeout=60).run()
     at.switch_page("views/events.py").run()
     assert not at.exception, [e.value for e in at.exception]

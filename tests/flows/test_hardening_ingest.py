@@ -27,8 +27,8 @@ from extractors.urls import strip_credentials
 from tests.conftest import CORPUS, corpus_path
 from tests.hostile_server import (BAD_PAGES, GOOD_TITLES, SKIPPED_LINKS, Canary, HostileSite,
                                   LoopbackServer, TrickyCorpus, ipv6_loopback_available)
-from tests.test_hardening_fetch import canary_spellings
-from tests.test_hardening_parse import has_bad_chars
+from tests.extractors.test_hardening_fetch import canary_spellings
+from tests.extractors.test_hardening_parse import has_bad_chars
 
 CONTACT = "https://example.org/workwatch-hardening-test"
 FETCH = {"per_host_delay_s": 0.0, "per_host_concurrency": 8, "request_deadline_s": 2.0,

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.test_crash import (ARTICLES, descendants, feeds_toml, marker_says, outputs,  # noqa: F401
+from tests.core.test_crash import (ARTICLES, descendants, feeds_toml, marker_says, outputs,  # noqa: F401
                               slow_site, start_ingest, wait_for)
 
 EXE = Path(sys.executable).with_name("workwatch")
@@ -98,7 +98,7 @@ with ingest_lock({str(db)!r}):
         time.sleep(30); os._exit(0)
     print("held", flush=True)
     time.sleep(60)
-"""], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+"""], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
     try:
         assert holder.stdout.readline().strip() == "held"
         child = [p for p in descendants(holder.pid)]
@@ -197,7 +197,7 @@ assert server.subprocess.TimeoutExpired is subprocess.TimeoutExpired
 print("ok")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[1])
+                          timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
@@ -214,7 +214,7 @@ server = subprocess.Popen([sys.executable, "-c",
     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(server.pid, flush=True)
 time.sleep(60)
-"""], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+"""], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
     server = int(starter.stdout.readline())
     time.sleep(1.0)
     assert alive([server])
@@ -241,7 +241,7 @@ print("open", flush=True)
 time.sleep({seconds})
 """
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=Path(__file__).resolve().parents[2])
     assert proc.stdout.readline().strip() == "open"
     return proc
 

@@ -221,7 +221,7 @@ def test_c_deadline_and_failure_exit_codes():
 def test_c_exit_codes_are_documented():
     result = invoke("--help")
     assert "Exit codes" in result.output and "143" in result.output
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert "Exit codes" in readme and "| 3 |" in readme and "| 4 |" in readme
 
 

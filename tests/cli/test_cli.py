@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from cli.main import app
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def invoke(*args, env=None):
@@ -89,7 +89,7 @@ def test_bad_feeds_file_names_the_line(tmp_path):
 
 def test_feeds_lists_configured_feeds_before_first_ingest(tmp_path, monkeypatch):
     """--db at its default and no warehouse yet: the feeds, never checked. A --db given that
-    does not exist is a typo: one line (tests/test_robust_cli.py)."""
+    does not exist is a typo: one line (tests/cli/test_robust_cli.py)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WORKWATCH_DB", raising=False)
     result = invoke("feeds", "--feeds", str(ROOT / "feeds.toml"), "--format", "json")

@@ -166,7 +166,7 @@ def _open_story(address: str | None, title: str):
 
     from tests import dashboard_fixture as fx
 
-    app = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    app = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
     config.set_option("server.address", address)
     at = AppTest.from_file(str(app), default_timeout=60).run()
     at.switch_page("views/stories.py").run()
