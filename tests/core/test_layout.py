@@ -1,6 +1,6 @@
 """The package layout's rules (README, Layout), read from the source with `ast`: no import
-cycles between modules (module- and function-level imports alike), nothing below the CLI
-imports `cli`, and only the CLI imports `bench`."""
+cycles between modules (module- and function-level imports alike), each package imports only
+the packages before it, nothing below the CLI imports `cli`, and only the CLI imports `bench`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# README, Layout: each package imports only the packages before it in this order
 PACKAGES = ("core", "extractors", "classifiers", "warehouse", "flows", "dashboards", "bench", "cli")
 
 
@@ -123,3 +124,10 @@ def test_only_the_cli_imports_bench():
     wrong = {m: sorted(t for t in ts if t.split(".")[0] == "bench")
              for m, ts in graph.items() if m.split(".")[0] not in ("bench", "cli")}
     assert {m: ts for m, ts in wrong.items() if ts} == {}
+
+
+def test_each_package_imports_only_the_packages_before_it():
+    graph = import_graph()
+    upward = sorted((m, t) for m, ts in graph.items() for t in ts
+                    if PACKAGES.index(t.split(".")[0]) > PACKAGES.index(m.split(".")[0]))
+    assert upward == []
