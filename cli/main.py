@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from cli.base import EXIT_SIGINT, EXIT_SIGTERM, _EXIT_NOW, _on_sigterm, _print_version, _signal_exit, app, err
+from cli.base import EXIT_SIGINT, _EXIT_NOW, _on_sigterm, _print_version, _signal_exit, app, err
 from cli import cmd_ingest  # noqa: F401  ingest, demo
 from cli import cmd_sql  # noqa: F401
 from cli import cmd_classify  # noqa: F401  classify, eval
