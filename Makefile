@@ -29,7 +29,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The quick tests: everything not marked `slow` (no Prefect server, no subprocess, no
-# browser, nothing over ~1 s; see tests/conftest.py). About 35 s on 2 cores; 388 of 674 tests.
+# browser, nothing over ~1 s; see tests/conftest.py). About 35 s on 2 cores; 397 of 683 tests.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q $(PYTEST_ARGS)
 

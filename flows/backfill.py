@@ -566,7 +566,7 @@ async def run_backfill(request: BackfillRequest, *, process: ProcessFn | None = 
 async def _dispatch(request, run_id, process, on_batch, pool) -> dict[str, Any]:
     if request.source in FETCHING:
         tally = await fetching_backfill(request, run_id, process, on_batch, pool)
-        return fetching_summary(tally)
+        return fetching_summary(tally).as_dict()
     from flows import reprocess
 
     if request.source == "reclassify":
@@ -584,17 +584,47 @@ async def _plain_process(rt: Runtime, unit_key: str, items: list[FeedItem], sett
     return await pipeline.process_batch(rt, items, settle=settle)
 
 
-def fetching_summary(t: Tally) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BackfillSummary:
+    """What a fetching backfill (sitemap, archive, urls) did: the start of its run summary
+    (`workwatch backfill --json` prints these keys, in this order, before run_id, seconds and
+    the request's parameters). Reprocess and reclassify have their own (flows.reprocess)."""
+
+    status: str  # ok, partial, or failed (nothing but errors: the CLI exits 3)
+    outlets_ok: int
+    outlets_failed: int
+    units: int
+    units_resumed: int
+    listed: int
+    undated: int
+    selected: int
+    already_stored: int
+    fetched: int
+    new_articles: int
+    ai_work: int
+    out_of_range: int
+    errors: int  # unit errors + article errors
+    unit_errors: tuple[dict[str, Any], ...]  # the first 50
+    article_errors: tuple[ArticleError, ...]  # the first 50
+
+    def as_dict(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields["unit_errors"] = list(self.unit_errors)
+        fields["article_errors"] = [e.fields(("url", "stage", "kind", "error"))
+                                    for e in self.article_errors]
+        return fields
+
+
+def fetching_summary(t: Tally) -> BackfillSummary:
     errors = len(t.unit_errors) + len(t.article_errors)
     status = "ok" if not errors else ("failed" if not t.ok_scopes and t.failed_scopes else "partial")
-    return {"status": status, "outlets_ok": len(t.ok_scopes), "outlets_failed": len(t.failed_scopes),
-            "units": t.units, "units_resumed": t.units_resumed, "listed": t.listed,
-            "undated": t.undated, "selected": t.selected, "already_stored": t.already_stored,
-            "fetched": t.fetched, "new_articles": t.new_articles, "ai_work": t.ai_work,
-            "out_of_range": t.out_of_range, "errors": errors,
-            "unit_errors": t.unit_errors[:50],
-            "article_errors": [e.fields(("url", "stage", "kind", "error"))
-                               for e in t.article_errors[:50]]}
+    return BackfillSummary(
+        status=status, outlets_ok=len(t.ok_scopes), outlets_failed=len(t.failed_scopes),
+        units=t.units, units_resumed=t.units_resumed, listed=t.listed, undated=t.undated,
+        selected=t.selected, already_stored=t.already_stored, fetched=t.fetched,
+        new_articles=t.new_articles, ai_work=t.ai_work, out_of_range=t.out_of_range,
+        errors=errors, unit_errors=tuple(t.unit_errors[:50]),
+        article_errors=tuple(t.article_errors[:50]))
 
 
 def _finish(db: Path, run_id: str, status: str, counts: dict, message: str | None) -> None:

@@ -25,6 +25,7 @@ from warehouse.db import migrations, read_connection, write_connection
 from warehouse.export import safe_target, write_parquet
 from warehouse.facts import facts_fresh, rebuild_facts
 from warehouse.query import _explain, lock_down
+from warehouse.sqlfiles import sql
 from warehouse.tx import transaction
 
 INTERVALS = ("day", "week", "month")
@@ -178,6 +179,44 @@ def export_named(db_path: str | Path, name: str, params: QueryParams, path: str 
     ensure_schema(db_path)
     with read_connection(db_path) as con:
         return write_parquet(lock_down(con), query.sql, path, values)
+
+
+@dataclass(frozen=True)
+class RisingPeriods:
+    """What `rising` compares: the previous and current periods (the current one ends on
+    cur_end, exclusive) and the AI×work stories in each."""
+
+    prev_start: date
+    cur_start: date
+    cur_end: date
+    previous: int
+    current: int
+
+
+def rising_periods(db_path: str | Path, params: QueryParams) -> RisingPeriods | None:
+    """The periods `rising` compares for these parameters; None when the warehouse has no
+    stories (no period to speak of)."""
+    values = {k: v for k, v in bind(get_query("rising"), params).items()
+              if k in ("since", "until", "interval")}
+    with read_connection(db_path) as con:
+        row = con.execute(sql("rising_periods"), values).fetchone()
+    if row is None or row[1] is None:
+        return None
+    return RisingPeriods(*row)
+
+
+def known_outlets(db_path: str | Path) -> list[tuple[str, str | None]]:
+    """(name, domain) of the outlets of the warehouse's feeds and stored articles, by name.
+    The domain is the host of most of the outlet's article URLs without www. (view `outlets`,
+    migration 040): ingest stores "The Guardian", a replay "theguardian.com"; both are one
+    outlet with the domain theguardian.com, and `--outlet` takes either."""
+    ensure_schema(db_path)
+    with read_connection(db_path) as con:
+        try:
+            rows = con.execute("SELECT name, domain FROM outlets").fetchall()
+        except duckdb.CatalogException:  # a read-only warehouse an older workwatch made
+            rows = con.execute(sql("outlet_names_old")).fetchall()
+    return sorted({(r[0], r[1]) for r in rows}, key=lambda r: r[0].lower())
 
 
 def ensure_schema(db_path: str | Path) -> None:

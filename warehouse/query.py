@@ -74,3 +74,15 @@ def feed_health(db_path: str | Path, configured: Sequence[Feed]) -> tuple[list[s
         rows.append(row if row else (feed.name, feed.outlet, feed.enabled, "never checked",
                                      None, 0, 0.0, None, None))
     return columns, rows
+
+
+def demo_tables(db_path: str | Path) -> list[tuple[str, list[str], list[tuple]]]:
+    """What `workwatch demo` shows after its ingest: (title, columns, rows) of the stories it
+    loaded and of a first weekly trend."""
+    shown = []
+    with read_connection(db_path) as con:
+        for title, name in (("Stories loaded", "demo_stories"),
+                            ("AI×work stories per week", "demo_weekly")):
+            cur = con.execute(sql(name))
+            shown.append((title, [d[0] for d in cur.description], cur.fetchall()))
+    return shown
