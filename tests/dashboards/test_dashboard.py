@@ -315,8 +315,10 @@ def test_stale_story_facts_are_derived_privately_without_writing(warehouse, tmp_
                 "published_at, first_seen_at, source) VALUES ('x1', 'https://x.example/1', "
                 "'https://x.example/1', 'ledger', 'Daily Ledger', 'Late AI story', "
                 "TIMESTAMP '2026-03-05 10:00', TIMESTAMP '2026-03-05 10:00', 'urls')")
-    con.execute("INSERT INTO classifications VALUES ('x1', 'rules', 'test-1', 2, 1, TRUE, TRUE, "
-                "TRUE, ['hiring'], '[]', TIMESTAMP '2026-03-05 10:00')")
+    con.execute("INSERT INTO classifications (article_id, classifier, version, ai_score, "
+                "work_score, is_ai, is_work, is_ai_work, topics, evidence, classified_at) VALUES "
+                "('x1', 'rules', 'test-1', 2, 1, TRUE, TRUE, TRUE, ['hiring'], '[]', "
+                "TIMESTAMP '2026-03-05 10:00')")
     state = con.execute("SELECT * FROM story_facts_state").fetchall()
     con.close()
     monkeypatch.setenv("WORKWATCH_DB", str(stale))
