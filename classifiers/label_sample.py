@@ -1,0 +1,120 @@
+"""Draw unlabelled replay-2023 items to label for the classifier (issue 13: more labelled data).
+
+    python -m classifiers.label_sample [REPLAY] --seed 13 --n 300 > /tmp/to-label.jsonl
+
+Candidates: replay-2023 items (title + summary) not in the shared labels files (by id or by
+normalised title), deduplicated by title, that carry an AI word (items without one are
+almost never AI×work: 282 of 1,405 train-2023 items are, all with an AI word in title or
+summary or framed as automation). The shipped model scores the candidates and the draw is
+seeded and stratified by its P(ai_work), to enrich for AI×work and for the rare topics:
+
+  H  P >= 0.3                                   ~60% of the draw
+  M  0.05 <= P < 0.3                            ~25%
+  W  an AI word and a pay/salary/wage/career word, any P (wages and careers are the
+     weakest topics, 20 and ~40 examples)      ~15%
+
+The output is blind: one JSON line per item with ``id``, ``published``, ``title``,
+``summary`` only -- no score and no stratum, in a seeded shuffled order, so the labeller
+cannot read the model's opinion from the file. Labels are written by reading each item
+per corpus/labels/CODEBOOK.md and stored (id + labels only) in classifiers/labels/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+from classifiers.events_sample import item_id
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+DEFAULT_REPLAY = CORPUS / "replay-2023.jsonl.gz"
+DEFAULT_KNOWN = (CORPUS / "labels" / "train-2023.jsonl", CORPUS / "labels" / "dev.jsonl")
+
+AI = re.compile(r"\b(?:AI|A\.I\.|(?i:artificial intelligence|ChatGPT|GPT-?\d|chatbots?|generative|"
+                r"automat\w+|robots?|machine learning|LLMs?|OpenAI|Copilot|Bard|Gemini|Anthropic|"
+                r"deep learning|neural|algorithm\w*))\b")
+PAY_CAREER = re.compile(r"\b(?:pay|paid|salar\w+|wages?|earn\w*|income|raises?|compensation|"
+                        r"careers?|job seekers?|resumes?|résumés?|graduates?)\b", re.I)
+SHARES = {"H": 0.60, "M": 0.25, "W": 0.15}
+
+
+def _key(title: str) -> str:
+    return re.sub(r"\W+", " ", title.lower()).strip()
+
+
+def candidates(replay: Path, known_ids: set[str], known_titles: set[str]) -> list[dict]:
+    seen = set(known_titles)
+    out = []
+    with gzip.open(replay, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            title, summary = rec.get("title") or "", rec.get("summary") or ""
+            key = _key(title)
+            rid = item_id(rec.get("url") or title)
+            if not key or key in seen or rid in known_ids:
+                continue
+            if not AI.search(f"{title}\n{summary}"):
+                continue
+            seen.add(key)
+            out.append({"id": rid, "published": str(rec.get("published") or "")[:10],
+                        "title": title, "summary": summary})
+    return out
+
+
+def draw(rows: list[dict], probs: list[float], n: int, seed: int) -> list[dict]:
+    strata: dict[str, list[dict]] = {"H": [], "M": [], "W": []}
+    for row, p in zip(rows, probs):
+        if p >= 0.3:
+            strata["H"].append(row)
+        elif p >= 0.05:
+            strata["M"].append(row)
+        if PAY_CAREER.search(f"{row['title']}\n{row['summary']}"):
+            strata["W"].append(row)
+    rng = random.Random(seed)
+    picked: dict[str, dict] = {}
+    for name in ("W", "H", "M"):  # W first: its items may also sit in H or M
+        pool = [r for r in strata[name] if r["id"] not in picked]
+        k = min(round(n * SHARES[name]), len(pool))
+        for r in rng.sample(pool, k):
+            picked[r["id"]] = r
+        print(f"stratum {name}: {len(strata[name])} candidates, drew {k}", file=sys.stderr)
+    out = list(picked.values())
+    rng.shuffle(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("replay", nargs="?", default=str(DEFAULT_REPLAY))
+    ap.add_argument("--known", nargs="*", default=[str(p) for p in DEFAULT_KNOWN],
+                    help="labelled files whose items are left out (by id or title)")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--n", type=int, default=300)
+    args = ap.parse_args(argv)
+    from classifiers.learned import LearnedClassifier
+    from classifiers.rules import RuleClassifier
+    from extractors.types import TextItem
+
+    ids: set[str] = set()
+    titles: set[str] = set()
+    for p in args.known:
+        for line in Path(p).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                ids.add(str(rec.get("id")))
+                titles.add(_key(rec.get("title") or ""))
+    rows = candidates(Path(args.replay), ids, titles)
+    clf = LearnedClassifier(rules=RuleClassifier())
+    probs = clf.ai_work_confidence([TextItem(r["id"], r["title"], r["summary"], "") for r in rows])
+    for row in draw(rows, probs, args.n, args.seed):
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
