@@ -28,6 +28,16 @@ in two strata:
   E  no work word: a seeded random draw, the hard negatives (deals, bans, laws, training of
      models)
 
+With `--split test7` it draws round 5's held-out split: replay-2023 items not already in the
+file (by id or title), deduplicated by title, in two strata:
+
+  X  AI×work by the project's classifier (`classifiers.base.get_classifier()`, the default,
+     its name and version printed to stderr), in any wording -- no event word required, since
+     round 4's recall misses were unusual wordings ("Wendy's hired Google AI...", "faces its
+     first UK strike") --: a seeded draw (default 80)
+  N  not AI×work but with an AI word and an event word (`AI6`, `EVENT6`): a seeded draw
+     (default 20), the hard negatives
+
 Prints one JSON line per item with an empty `events` list and `split`/`sample` set; the gold is
 written by reading each item, before the extractor runs on the split.
 """
@@ -73,10 +83,28 @@ def item_id(url: str) -> str:
     return "rp-" + hashlib.sha1(url.encode()).hexdigest()[:12]
 
 
+def _classify_strata(pool: list[tuple[dict, bool]], strata: dict[str, list[dict]],
+                     batch: int = 500) -> None:
+    """test7: X = AI×work by the default classifier, N = not AI×work with an AI and an event word."""
+    from classifiers.base import TextItem, get_classifier
+
+    clf = get_classifier()
+    print(f"classifier: {clf.name} {clf.version}", file=sys.stderr)
+    for i in range(0, len(pool), batch):
+        chunk = pool[i:i + batch]
+        items = [TextItem(id=r["id"], title=r["title"], summary=r["summary"], text="") for r, _ in chunk]
+        for (row, ai_event), verdict in zip(chunk, clf.classify(items)):
+            if verdict.is_ai_work:
+                strata.setdefault("X", []).append(row)
+            elif ai_event:
+                strata.setdefault("N", []).append(row)
+
+
 def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
          sizes: dict[str, int], split: str = "test5") -> list[dict]:
     strata: dict[str, list[dict]] = {k: [] for k in sizes}
     seen = set(known_titles)
+    pool7: list[tuple[dict, bool]] = []
     with gzip.open(replay, "rt", encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
@@ -88,6 +116,10 @@ def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
             text = f"{title}\n{summary}"
             row = {"id": rid, "published": str(rec.get("published") or "")[:10], "title": title,
                    "summary": summary}
+            if split == "test7":
+                pool7.append((row, bool(AI6.search(text) and EVENT6.search(text))))
+                seen.add(key)
+                continue
             if split == "test6":
                 if AI6.search(text) and EVENT6.search(text):
                     seen.add(key)
@@ -101,6 +133,8 @@ def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
                 strata["A"].append(row)
             elif event:
                 strata["N"].append(row)
+    if split == "test7":
+        _classify_strata(pool7, strata)
     rng = random.Random(seed)
     out = []
     for name, n in sizes.items():
@@ -118,14 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("replay", nargs="?", default=str(DEFAULT_REPLAY))
     ap.add_argument("--eval", dest="eval_path", default="tests/data/events-eval.jsonl")
     ap.add_argument("--seed", type=int, default=19)
-    ap.add_argument("--split", default="test5", choices=["test5", "test6"])
+    ap.add_argument("--split", default="test5", choices=["test5", "test6", "test7"])
     ap.add_argument("--sizes", default=None, help="items per stratum; -1: all "
-                    "(default A=-1,N=30 for test5, W=-1,E=29 for test6)")
+                    "(default A=-1,N=30 for test5, W=-1,E=29 for test6, X=80,N=20 for test7)")
     args = ap.parse_args(argv)
     known = [json.loads(l) for l in Path(args.eval_path).read_text(encoding="utf-8").splitlines() if l.strip()]
     ids = {str(r.get("id")) for r in known}
     titles = {re.sub(r"\W+", " ", (r.get("title") or "").lower()).strip() for r in known}
-    spec = args.sizes or ("W=-1,E=29" if args.split == "test6" else "A=-1,N=30")
+    spec = args.sizes or {"test6": "W=-1,E=29", "test7": "X=80,N=20"}.get(args.split, "A=-1,N=30")
     sizes = {k: int(v) for k, v in (p.split("=") for p in spec.split(","))}
     for row in draw(Path(args.replay), ids, titles, args.seed, sizes, args.split):
         print(json.dumps(row, ensure_ascii=False))
