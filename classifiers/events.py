@@ -210,7 +210,7 @@ _PEOPLE = (r"(?:jobs?|workers?|employees?|staff(?:ers)?|roles?|positions?|people
            r"members?|engineers?|recruiters?|journalists?|agents?|contractors?|"
            r"personnel|headcount|workforce|posts?|writers?|actors?|developers?|"
            r"professionals?|nurses?|teachers?|clerks?|programmers?|moderators?|"
-           r"translators?|designers?|associates?|managers?|reporters?|youths?|students|learners|"
+           r"translators?|designers?|associates?|managers?|reporters?|youths?|students|learners|researchers|scientists|"
            r"apprentices|graduates|interns|civil\s+servants|"
            r"talent|(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))")
 _TRIGGERS: dict[str, str] = {
@@ -231,7 +231,7 @@ _TRIGGERS: dict[str, str] = {
     "freeze": r"(?:paus(?:e|es|ed|ing)|freez(?:e|es|ing)|froze|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|slow(?:s|ed|ing)?|clos(?:e|es|ed|ing))\s+(?:\S+\s+){0,2}?hiring"
               r"|hiring\s+(?:freeze|pause|halt)|stop(?:s|ped|ping)?\s+hiring|not\s+(?:be\s+)?(?:hire|hiring|backfill)",
     "reskill": r"re-?skill(?:s|ed|ing)?|up-?skill(?:s|ed|ing)?|re-?train(?:s|ed|ing)?|"
-               r"train(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:staff|workers|employees|its\s+\S+|people|teachers|nurses)\b|"
+               r"train(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:staff|workers|employees|its\s+(?!(?:own\s+)?(?:ai|a\.i\.|chatbots?|chatgpt|models?|llms?|algorithms?|systems?|bots?|software|tools?|data)\b)\S+|people|teachers|nurses)\b|"
                r"(?:ai|skills)\s+training\s+(?:programme|program|course|for)|"
                r"training\s+(?:drive|push|programm?e?s?|courses?|scheme|initiative|academy)|"
                r"(?:programm?e?|initiative|scheme|drive|courses?)\s+to\s+(?:re-?)?train|"
@@ -239,10 +239,19 @@ _TRIGGERS: dict[str, str] = {
                r"free\s+(?:ai\s+)?(?:courses?|training)|"
                r"giv(?:e|es|ing)\s+(?:\S+\s+){0,2}?(?:workers?|employees?|staff(?:ers)?|teams?)\s+(?:\S+\s+){0,2}?training",
     "adopt": r"(?:roll(?:s|ed|ing)?\s+out|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?|introduc(?:e|es|ed|ing)|"
+             r"test(?:s|ed|ing)?|pilot(?:s|ed|ing)?|trial(?:s|led|ling)?|"
              r"gives?\s+(?:\S+\s+){0,3}?access\s+to)\s+(?:\S+\s+){0,4}?(?:ai|a\.i\.|chatbots?|chatgpt|copilot|"
              r"generative|assistants?|robots?|algorithms?|tools?)\b[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
              r"(?:staff|workers|employees|workforce|teams|agents|bankers|lawyers|nurses|consultants)",
-    "adopt_generic": r"(?:install(?:s|ed|ing)?|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?(?:robots|AI\b|A\.I\.|chatbots?|generative\s+AI|copilot)",
+    "adopt_generic": r"(?:install(?:s|ed|ing)?|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?(?:robots|AI\b|A\.I\.|chatbots?|generative\s+AI|copilot)|"
+                     # an AI hired as if staff ("Wendy's hired Google AI to take your order"): only a
+                     # name or article between, never AI people ("hire AI talent", "AI engineers")
+                     r"hir(?:e|es|ed|ing)\s+(?:an?\s+|(?-i:[A-Z][\w.]*)\s+)?(?:(?-i:AI)|A\.I\.|chatbots?|robots?)\b"
+                     r"(?![\s-]+(?:\S+\s+)?(?:talent|engineers?|experts?|researchers?|specialists?|scientists?|roles?|jobs?|"
+                     r"staff|workers?|people|professionals?|developers?|positions?|leads?|heads?|chiefs?|officers?|"
+                     r"ethicists?|trainers?|tutors?|writers?|prompt|skills?|startups?|companies|firms?|teams?|hires?|"
+                     r"candidates?|labs?|leaders?|executives?|expertise|capabilities|products?|company|consultancy|agency|"
+                     r"vendors?|contractors?)\b)",
     "replace": r"replac(?:e|es|ed|ing)\s+(?:\S+\s+){0,5}?(?:with|by)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial|chatbots?|"
                r"robots?|automation|algorithms?|generative)|"
                r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:ai|chatbots?|robots?)|"
@@ -256,14 +265,18 @@ _TRIGGERS: dict[str, str] = {
               r"\b(?:is|are|was|were|been|keep|kept|still|remain|remains)\s+striking\b|"
               r"hollywood['’]?s?\s+(?:\w+\s+)?strikes?\b|\b(?:twin|double|dual)\s+(?:hollywood\s+)?strikes\b|"
               r"\bpicket(?:s|ed|ing)?\b|work\s+stoppage|"
-              r"walk(?:s|ed)?\s*out|walkout|walk(?:s|ed|ing)?\s+off\s+the\s+job|"
+              r"walk(?:s|ed|ing)?\s*out|walkout|walk(?:s|ed|ing)?\s+off\s+the\s+job|"
+              # a strike as the workforce's or company's noun ("faces its first UK strike", "their
+              # stupid strike"); the sentence must still name labour (_mention)
+              r"\b(?:fac(?:e|es|ed|ing)\s+(?:a|an|its|their)?\s*|its\s+|their\s+)(?:first|second|third|latest|new|"
+              r"biggest|largest|national|nationwide|indefinite|\S+)?\s*(?:(?-i:[A-Z]{2,3})\s+)?strikes?\b(?!\s+(?:a|an|the)\s+(?:\w+\s+)?(?:deal|agreement|pact|partnership|balance|chord|note|tone))|"
               # announced strikes, a union named or not ("Heathrow security staff to strike",
               # "district workers plan strike"); the sentence must still name labour (_mention)
               r"\b(?:to|will|plans?|planned|vot(?:e|es|ed)\s+to|set\s+to|threaten(?:s|ed)?\s+to)\s+"
               r"(?:(?:to|go\s+on|a|another)\s+){0,2}strike\b(?!\s+(?:a|an|the|back|at|over|against)\b)",
     "agreement": r"(?:reach(?:es|ed)?|strike[sd]?|struck|sign(?:s|ed)?|ratif(?:y|ies|ied)|approv(?:e|es|ed)|win|wins|won|secure[sd]?)\s+"
                  r"(?:\S+\s+){0,4}?(?:deal|agreement|contract|protections?)|tentative\s+(?:deal|agreement)|"
-                 r"new\s+contract|contract\s+for\s+|(?:two|three|four|five|\d)-year\s+(?:deal|contract|agreement)|(?:deal|agreement|contract)\s+(?:with|that|includes|on|to)\s+(?:\S+\s+){0,6}?(?:ai|a\.i\.|artificial)",
+                 r"new\s+contract|new\s+(?:labou?r|union)\s+(?:deal|agreement|contract)|contract\s+for\s+|(?:two|three|four|five|\d)-year\s+(?:deal|contract|agreement)|(?:deal|agreement|contract)\s+(?:with|that|includes|on|to)\s+(?:\S+\s+){0,6}?(?:ai|a\.i\.|artificial)",
     "policy": r"(?:pass(?:es|ed)?|enact(?:s|ed)?|adopt(?:s|ed)?|approv(?:es|ed)|introduc(?:es|ed)|propos(?:es|ed)|"
               r"unveil(?:s|ed)?|issu(?:es|ed)|sign(?:s|ed)?)\s+(?:\S+\s+){0,4}?(?:law|bill|rules?|regulations?|act|"
               r"guidance|guidelines|executive\s+order|ordinance|ban)\b|ban(?:s|ned)?\s+(?:\S+\s+){0,3}?(?:ai|chatgpt|"
@@ -281,8 +294,8 @@ _STEMS = {
     "freeze": "hiring backfill",
     "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills program course "
                "initiative scheme drive jobs apprentic free giv",
-    "adopt": "roll deploy adopt introduc give",
-    "adopt_generic": "install deploy adopt",
+    "adopt": "roll deploy adopt introduc give test pilot trial",
+    "adopt_generic": "install deploy adopt hir",
     "replace": "replac swap substitut use using",
     "strike": "strik walk picket hollywood twin double dual stoppage",
     "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative",
@@ -547,6 +560,9 @@ def _resolve(text: str, raw: str, start: int) -> tuple[str, int]:
     return raw, start
 
 
+_PEOPLE_IN = re.compile(r"\b(?:staff|workers|employees|people|members|nurses|teachers|drivers)\s+in\s+$", re.I)
+
+
 def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
            context: str = "") -> tuple[str, int, int] | None:
     """The organisation acting: the last one named before the trigger in the sentence (in a
@@ -559,7 +575,9 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
         lo = words_before[-16].start()
     before = [m for m in _ORG.finditer(text, 0, trigger_start) if m.end(1) > lo
               and m.end(1) <= trigger_start
-              and _org_ok(m.group(1)) and not re.search(r"\d\s*$", text[max(0, m.start(1) - 3):m.start(1)])]
+              and _org_ok(m.group(1)) and not re.search(r"\d\s*$", text[max(0, m.start(1) - 3):m.start(1)])
+              # "staff in Coventry": a place where the people are, not their employer
+              and not _PEOPLE_IN.search(text, max(0, m.start(1) - 30), m.start(1))]
     first = bool(before) and _is_title_case(text[:trigger_start])
     title_case = first or _is_title_case(text)
     names = []
@@ -597,7 +615,9 @@ _HEADLINE_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|can)\b", re.I)
 _NEGATED = re.compile(r"(?:\b(?:avoid|avoids|avoided|avoiding|no|not|without|never|rule\s+out|ruled\s+out|rules\s+out|"
                       r"deny|denies|denied|won['’]t|didn['’]t|doesn['’]t|fewer)[\s-]+(?:\S+[\s-]+){0,2}$)", re.I)
 _PRONOUN = re.compile(r"\b(?:it|the\s+(?:[\w-]+\s+){0,2}?(?:company|firm|group|bank|startup|tech\s+giant|giant|"
-                      r"retailer|carrier|airline|automaker|publisher|studio|business))\b[^,;]{0,60}$", re.I)
+                      r"retailer|carrier|airline|automaker|publisher|studio|business))\b[^,;]{0,60}$|"
+                      # a relative clause on the company's own business: "its business - which has slashed jobs"
+                      r"\bits\s+(?:[\w-]+\s+)?(?:business|company|operations)\s*[-–—,]?\s*(?:which|that)\s+(?:has|have)\s+(?:\w+\s+)?$", re.I)
 
 
 def _trim_org(raw: str, start: int, first: bool = False) -> tuple[str, int]:
@@ -867,6 +887,8 @@ def extract_events(item: TextLike, story_date: date | datetime | None = None) ->
     return [_event(v) for v in _story_events(found)]
 
 
+# a past-perfect or "earlier/previously" action is background to the story's event
+_EARLIER = re.compile(r"\b(?:had\s+(?:\w+ly\s+|already\s+|earlier\s+|also\s+)?(?:been\s+)?|earlier\s+|previously\s+)$", re.I)
 _ELECTION = re.compile(r"\bif\s+(?:he|she|they|I|we)?\s*(?:is|are|am|gets?|were)?\s*(?:re-?)?elected\b|"
                        r"\bcampaign\s+(?:promise|pledge)|\b(?:presidential|mayoral|gubernatorial)\s+(?:candidate|hopeful|race)", re.I)
 _ACTION_OF = {"adopt_generic": "adopt", "cut_loss": "cut"}
@@ -999,11 +1021,14 @@ def _quoted(text: str, pos: int) -> bool:
 
 _PASSING_STRIKE = re.compile(r"\b(?:into|amid|during|despite|since|throughout|while|after|before|ending|end|ends|ended|"
                              r"over|because\s+of|due\s+to|wake\s+of|non|not)[\s-]+(?:(?:the|a|an|its|their|this|"
-                             r"monthslong|months-long|weeks-long|ongoing|current|\w+['’]s?|\d+-day)\s+){0,3}$", re.I)
+                             r"monthslong|months-long|weeks-long|ongoing|current|\w+['’]s?|\d+-day|nearly|almost|about|some|"
+                             r"more|than|\d[\d,]*|(?:days?|weeks?|months?)(?:\s+(?:of|on|into))?)\s+){0,4}$", re.I)
 
 
 # a question presupposes a strike it names as a thing: "Want to support the actors' strike?"
 _DEFINITE_STRIKE = re.compile(r"^(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]\s*strikes?$", re.I)
+# a question about what a deal holds presupposes the deal: "what's in new labour deal?"
+_ASKS_CONTENTS = re.compile(r"\bwhat(?:['’]s|\s+is|\s+are)\s+in\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:\S+\s+){0,3}$", re.I)
 
 
 def _person_joins(text: str, m: re.Match) -> bool:
@@ -1031,10 +1056,13 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
         return  # "to avoid layoffs"; "Redundancies suspended", "strike called off"
     if _FEARED.search(sent.text, max(0, m.start() - 60), m.start()) or _quoted(sent.text, m.start()):
         return  # "amid fears of job losses"; a trigger inside a quotation
-    if (sent.text.rstrip().endswith("?") and not (action == "strike" and _DEFINITE_STRIKE.search(m.group()))) or (
+    if (sent.text.rstrip().endswith("?") and not (action == "strike" and _DEFINITE_STRIKE.search(m.group()))
+            and not (action == "agreement" and _ASKS_CONTENTS.search(sent.text, 0, m.start()))) or (
             _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())
             and not _OWN_VOICE.search(sent.text)):
         return  # a question or a forecast headline ("AI Could Drive A Push For Re-Skilling")
+    if action in ("cut", "hire", "freeze") and _EARLIER.search(sent.text, max(0, m.start() - 30), m.start()):
+        return  # "it had earlier cut 12,000 jobs": an earlier event told as background
     if _DIRECTED.search(sent.text, max(0, m.start() - 50), m.start()):
         return  # "EU tells Musk to hire more staff": an instruction to someone else
     if action == "strike" and (_PASSING_STRIKE.search(sent.text, max(0, m.start() - 40), m.start()) or (
@@ -1042,6 +1070,10 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
                                                            sent.text[max(0, m.start() - 12):m.start()], re.I))):
         return  # "an agreement that would end a monthslong strike", "100 Days Into Strike": context
     actor = _actor(sent, m.start(), m.end(), context)
+    if (actor is not None and actor[1] >= m.end() and lead is not None
+            and _PRONOUN.search(sent.text, max(0, m.start() - 80), m.start())):
+        actor = None  # "the online giant faces its first UK strike, staff in Coventry...": the
+        # subject is the headline's organisation, not the place named after the trigger
     union_names = None
     if action in ("strike", "agreement"):
         named = _UNION.search(sent.text)

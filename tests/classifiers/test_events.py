@@ -436,7 +436,7 @@ def test_eval_events_cli_errors(tmp_path):
 def test_eval_file_is_well_formed_and_split():
     report = json.loads(invoke("eval-events", str(EVAL_FILE), "--json").output)
     assert report["items"] >= 100
-    assert set(report["splits"]) == {"dev", "test", "test2", "test3", "test4", "test5", "test6", "all"}
+    assert set(report["splits"]) == {"dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "all"}
     assert report["splits"]["test"]["events_gold"] >= 20
     assert report["splits"]["test4"]["items"] == 100
     # test5: the headcount-rich held-out split (classifiers/events_sample.py)
@@ -444,6 +444,8 @@ def test_eval_file_is_well_formed_and_split():
     assert report["splits"]["test5"]["all_events"]["headcount_exact"]["n"] >= 15
     # test6: round 4's general held-out split (events_sample --split test6)
     assert report["splits"]["test6"]["items"] == 100
+    # test7: round 5's held-out split (events_sample --split test7)
+    assert report["splits"]["test7"]["items"] == 100
 
 
 @pytest.mark.parametrize("title, summary, expected", [
@@ -678,3 +680,68 @@ def test_a_trade_noun_before_a_name_is_not_the_name():
     assert normalise_company("Toymaker Hasbro") == "Hasbro"
     assert normalise_company("Chipmaker Intel Corp.") == "Intel"
     assert normalise_company("Publisher") == "Publisher"  # nothing after it: left as written
+
+
+# ---- round 5 (issue 19): generic rules, each checked on made-up sentences
+
+def test_training_a_model_is_not_training_staff():
+    assert _events("Acme strikes deal with Globex News", "Acme will pay Globex to train its AI chatbots.") == set()
+    assert _events("Authors sue Acme", "Writers accuse Acme of training its chatbot on their work.") == set()
+    assert ("Acme", "reskill", None, None) in _events("Acme to train its engineers on AI tools")
+
+
+def test_an_ai_hired_or_tested_for_staff_is_adopted():
+    assert _events("Burger Barn hired Globex AI to take drive-through orders") == {("Burger Barn", "adopt", None, None)}
+    assert ("Acme", "adopt", None, None) in _events("Acme Tests Generative AI to Answer Questions From Employees")
+    # hiring people for AI is a hire (or nothing), never a roll-out
+    assert {e[1] for e in _events("Acme hired AI engineers from Globex")} <= {"hire"}
+    assert _events("The city hired an AI company to model traffic") == set()
+
+
+def test_strikes_told_as_nouns_and_relative_clauses():
+    found = _events("Acme warehouse workers say robots are treated better",
+                    "As the online giant faces its first UK strike, staff in Leeds tell us why they are walking out.")
+    assert {(c, a) for c, a, _, _ in found} == {("Acme", "strike")}
+    assert _events("Acme's profits beat forecasts",
+                   "It said AI was helping across its business - which has slashed jobs worldwide.") \
+        == {("Acme", "cut", None, None)}
+    assert ("Acme", "hire", None, None) in _events("Acme launches an AI lab",
+                                                   "Acme has been recruiting researchers from rival labs.")
+
+
+def test_earlier_cuts_and_days_on_strike_are_background():
+    found = _events("Acme Sheds Hundreds of Recruiters in Another Round of Layoffs",
+                    "The tech giant wants to pay for AI; it had earlier cut 12,000 jobs in January.")
+    assert {(c, a, h) for c, a, h, _ in found} == {("Acme", "cut", None)}
+    found = extract_events(TextItem("x", "Hollywood writers back at work",
+                                    "Writers are going back to work after nearly 150 days on strike over AI.", ""),
+                           date(2023, 9, 27))
+    assert [e for e in found if e.action == "strike"] == []
+
+
+def test_a_question_about_a_deals_contents_presupposes_the_deal():
+    found = extract_events(TextItem("x", "As Hollywood writers head back to work, what's in new labour deal?",
+                                    "Commitments on pay and artificial intelligence.", ""), date(2023, 9, 27))
+    assert {(e.company, e.action) for e in found} == {("WGA", "agreement")}
+    assert extract_events(TextItem("x", "Will Acme workers get a new labour deal?", "", ""), date(2023, 9, 27)) == []
+
+
+def test_events_sample_test7_strata(tmp_path):
+    import gzip
+
+    from classifiers.events_sample import draw, item_id
+
+    replay = tmp_path / "replay.jsonl.gz"
+    rows = [
+        {"title": "ChatGPT is changing how office workers do their jobs", "summary": "", "url": "x1", "published": "2023-05-01"},
+        {"title": "Robot vacuum deals for Black Friday", "summary": "", "url": "n1", "published": "2023-11-20"},
+        {"title": "Best pasta recipes", "summary": "", "url": "o1", "published": "2023-03-01"},
+        {"title": "Known: Meta hires AI staff", "summary": "", "url": "k1", "published": "2023-03-14"},
+    ]
+    with gzip.open(replay, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    drawn = draw(replay, {item_id("k1")}, set(), seed=1, sizes={"X": -1, "N": -1}, split="test7")
+    by = {d["title"]: d["sample"] for d in drawn}
+    assert by.get("Robot vacuum deals for Black Friday") == "N"
+    assert "Best pasta recipes" not in by and "Known: Meta hires AI staff" not in by
+    assert all(d["split"] == "test7" and d["events"] == [] for d in drawn)
