@@ -4,6 +4,10 @@ The labelled files are pooled (an id seen twice counts once, first file wins), s
 K stratified folds on ``ai_work`` with a fixed seed; in each fold the learned stage is
 trained on the other K-1 folds only and both classifiers are scored on the held-out fold.
 Figures are reported as mean ± sample standard deviation over the folds.
+
+``extra_train`` items (e.g. classifiers/labels/extra-2023.jsonl joined with replay-2023) are
+added to every fold's TRAINING set only: the folds, and so the test items, are the same
+with or without them, so two runs with the same seed compare fold by fold (paired).
 """
 
 from __future__ import annotations
@@ -55,8 +59,12 @@ def _summary(fold_reports: list[dict]) -> dict:
 
 
 def cross_validate(paths: Sequence[str | Path], folds: int = 5, *, seed: int = SEED,
-                   rows: list[tuple[TextItem, dict]] | None = None) -> dict:
-    """K-fold CV report for rules-only and rules + learned, over the pooled labels files."""
+                   rows: list[tuple[TextItem, dict]] | None = None,
+                   extra_train: Sequence[tuple[TextItem, dict]] = ()) -> dict:
+    """K-fold CV report for rules-only and rules + learned, over the pooled labels files.
+
+    `extra_train` rows join every training fold and are never tested on (an extra item whose
+    id is among the pooled gold items is dropped: the gold one is tested)."""
     from classifiers.learned import LearnedClassifier, model_from_bytes
     from classifiers.rules import RuleClassifier
     from classifiers.train import fit_model, model_bytes
@@ -65,12 +73,15 @@ def cross_validate(paths: Sequence[str | Path], folds: int = 5, *, seed: int = S
     items = [it for it, _ in rows]
     golds = [g for _, g in rows]
     held_out = stratified_folds([g["ai_work"] for g in golds], folds, seed)
+    gold_ids = {it.id for it in items}
+    extra = [(it, g) for it, g in extra_train if it.id not in gold_ids]
     rules = RuleClassifier()
     per_fold: dict[str, list[dict]] = {"rules": [], "learned": []}
     for fold, test in enumerate(held_out):
         test_set = set(test)
         train = [i for i in range(len(items)) if i not in test_set]
-        doc = model_bytes(fit_model([items[i] for i in train], [golds[i] for i in train],
+        doc = model_bytes(fit_model([items[i] for i in train] + [it for it, _ in extra],
+                                    [golds[i] for i in train] + [g for _, g in extra],
                                     rules=rules))
         learned = LearnedClassifier(model_from_bytes(doc, f"<fold {fold + 1}>"), rules)
         t_items = [items[i] for i in test]
@@ -79,17 +90,20 @@ def cross_validate(paths: Sequence[str | Path], folds: int = 5, *, seed: int = S
             rep = score_predictions(t_golds, clf.classify(t_items))
             rep["fold"] = fold + 1
             rep["items"] = len(test)
+            rep["train_items"] = len(train) + len(extra)
             per_fold[name].append(rep)
     return {
         "labels": [str(p) for p in paths],
         "items": len(items),
         "positives": sum(1 for g in golds if g["ai_work"]),
+        "extra_train": len(extra),
         "folds": folds,
         "seed": seed,
         "rules": _summary(per_fold["rules"]),
         "learned": _summary(per_fold["learned"]),
-        "per_fold": {k: [{"fold": r["fold"], "items": r["items"], "ai_work": r["ai_work"],
-                          "topic_macro_f1": r["topic_macro_f1"]} for r in v]
+        "per_fold": {k: [{"fold": r["fold"], "items": r["items"], "train_items": r["train_items"],
+                          "ai_work": r["ai_work"], "topic_macro_f1": r["topic_macro_f1"],
+                          "topics": {t: r["topics"][t]["f1"] for t in TOPICS}} for r in v]
                      for k, v in per_fold.items()},
     }
 

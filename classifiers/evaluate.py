@@ -58,23 +58,30 @@ def load_labels(labels_path: str | Path) -> list[tuple[TextItem, dict]]:
                 item = item_from_record(rec, path=str(path), line_no=line_no)
             except ValueError as exc:
                 raise LabelsError(str(exc)) from None
-            gold: dict = {}
-            for key in ("ai_work", "ai", "work"):
-                v = rec.get(key)
-                if v is None:
-                    if key == "ai_work":
-                        raise LabelsError(f"{path}: line {line_no}: missing 'ai_work' label")
-                    gold[key] = None
-                elif v in (0, 1) and not isinstance(v, float):
-                    gold[key] = bool(v)
-                else:
-                    raise LabelsError(f"{path}: line {line_no}: {key!r} must be 0 or 1, got {v!r}")
-            topics = rec.get("topics") or []
-            if not isinstance(topics, list) or any(t not in TOPICS for t in topics):
-                raise LabelsError(f"{path}: line {line_no}: bad topics {topics!r}")
-            gold["topics"] = frozenset(topics) if gold["ai_work"] else frozenset()
-            rows.append((item, gold))
+            rows.append((item, gold_from_record(rec, path, line_no)))
     return rows
+
+
+def gold_from_record(rec: dict, path: str | Path = "<labels>", line_no: int = 0) -> dict:
+    """The gold labels of one decoded labels line: ai_work, ai, work (None if absent), topics."""
+    if not isinstance(rec, dict):
+        raise LabelsError(f"{path}: line {line_no}: expected a JSON object")
+    gold: dict = {}
+    for key in ("ai_work", "ai", "work"):
+        v = rec.get(key)
+        if v is None:
+            if key == "ai_work":
+                raise LabelsError(f"{path}: line {line_no}: missing 'ai_work' label")
+            gold[key] = None
+        elif v in (0, 1) and not isinstance(v, float):
+            gold[key] = bool(v)
+        else:
+            raise LabelsError(f"{path}: line {line_no}: {key!r} must be 0 or 1, got {v!r}")
+    topics = rec.get("topics") or []
+    if not isinstance(topics, list) or any(t not in TOPICS for t in topics):
+        raise LabelsError(f"{path}: line {line_no}: bad topics {topics!r}")
+    gold["topics"] = frozenset(topics) if gold["ai_work"] else frozenset()
+    return gold
 
 
 def load_pooled(paths: Sequence[str | Path]) -> list[tuple[TextItem, dict]]:

@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -254,6 +255,77 @@ class TrainingError(ValueError):
     """The labelled data cannot train a model (missing files, no positives, ...)."""
 
 
+# Extra labels written for issue 13 (a project engineer, per CODEBOOK.md, blind to the model's
+# scores; drawn by classifiers/label_sample.py). The file holds ids + labels only -- the
+# project never copies corpus text -- and is joined with replay-2023 by id at training time.
+EXTRA_LABELS = Path(__file__).resolve().parent / "labels" / "extra-2023.jsonl"
+REPLAY_2023 = DEFAULT_LABELS[0].parent.parent / "replay-2023.jsonl.gz"
+
+
+@dataclass(frozen=True)
+class ExtraLabels:
+    """Extra labelled items joined with their corpus text; `note` says what was skipped."""
+
+    rows: tuple[tuple[object, dict], ...]
+    labelled: int
+    note: str = ""
+
+
+def load_extra_labels(path: str | Path = EXTRA_LABELS, corpus: str | Path = REPLAY_2023) -> ExtraLabels:
+    """(item, gold) rows of an extra labels file. A line with its own title/summary is used
+    as it is; an id-only line takes title + summary from `corpus` (replay-2023: id = "rp-" +
+    sha1(url)[:12], as the shared labels files and classifiers/events_sample.py make them).
+    When the corpus is absent, id-only lines are skipped and `note` says so."""
+    import gzip
+
+    from classifiers.evaluate import LabelsError, gold_from_record
+    from classifiers.events_sample import item_id
+    from classifiers.jsonl import item_from_record
+
+    path = Path(path)
+    if not path.exists():
+        raise TrainingError(f"{path}: no such labels file")
+    full: list[tuple[object, dict]] = []
+    by_id: dict[str, dict] = {}
+    order: list[str] = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelsError(f"{path}: line {line_no}: invalid JSON: {exc.msg}") from None
+        gold = gold_from_record(rec, path, line_no)
+        rid = str(rec.get("id") or "")
+        if not rid:
+            raise LabelsError(f"{path}: line {line_no}: missing 'id'")
+        if rec.get("title") or rec.get("summary") or rec.get("text"):
+            full.append((item_from_record(rec, path=str(path), line_no=line_no), gold))
+        elif rid not in by_id:
+            by_id[rid] = gold
+            order.append(rid)
+    labelled = len(full) + len(order)
+    if not order:
+        return ExtraLabels(tuple(full), labelled)
+    corpus = Path(corpus)
+    if not corpus.exists():
+        return ExtraLabels(tuple(full), labelled,
+                           f"{len(order)} labels in {path.name} skipped: {corpus} not found")
+    from extractors.types import TextItem
+
+    text: dict[str, TextItem] = {}
+    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            rid = item_id(rec.get("url") or rec.get("title") or "")
+            if rid in by_id and rid not in text:
+                text[rid] = TextItem(rid, rec.get("title") or "", rec.get("summary") or "", "")
+    rows = full + [(text[r], by_id[r]) for r in order if r in text]
+    missing = len(order) - sum(1 for r in order if r in text)
+    note = f"{missing} labels in {path.name} not found in {corpus.name}" if missing else ""
+    return ExtraLabels(tuple(rows), labelled, note)
+
+
 def warehouse_labels(db_path: str | Path) -> list[tuple[object, dict]]:
     """Analysts' latest label per article from the warehouse `labels` table, with the
     article's title/summary/text; [] when there is no warehouse or no such table yet."""
@@ -296,10 +368,12 @@ def warehouse_labels(db_path: str | Path) -> list[tuple[object, dict]]:
 
 
 def train(labels: Sequence[str | Path] = DEFAULT_LABELS, output: str | Path | None = None,
-          db_path: str | Path | None = None, limit: int | None = None) -> dict:
-    """Train on labels files (+ the warehouse's analyst labels) and write the model file.
+          db_path: str | Path | None = None, limit: int | None = None,
+          extra: str | Path | None = EXTRA_LABELS, corpus: str | Path = REPLAY_2023) -> dict:
+    """Train on labels files (+ the extra id-only labels joined with the corpus, + the
+    warehouse's analyst labels) and write the model file.
 
-    Returns a summary: output path, sha256, items, positives, seconds."""
+    Returns a summary: output path, sha256, items, positives, seconds, notes."""
     import time
 
     from classifiers.evaluate import load_pooled
@@ -311,6 +385,15 @@ def train(labels: Sequence[str | Path] = DEFAULT_LABELS, output: str | Path | No
             raise TrainingError(f"{p}: no such labels file")
     rows = load_pooled(labels)
     sources = [Path(p).name for p in labels]
+    notes: list[str] = []
+    if extra is not None:
+        joined = load_extra_labels(extra, corpus)
+        known_ids = {it.id for it, _ in rows}
+        added = [(it, g) for it, g in joined.rows if it.id not in known_ids]
+        rows += added
+        sources.append(f"{Path(extra).name} ({len(added)})")
+        if joined.note:
+            notes.append(joined.note)
     if db_path is not None:
         extra = warehouse_labels(db_path)
         if extra:
@@ -330,4 +413,5 @@ def train(labels: Sequence[str | Path] = DEFAULT_LABELS, output: str | Path | No
     digest = write_model(doc, out)
     return {"output": str(out), "sha256": digest, "items": len(rows),
             "ai_work": doc["trained_on"]["ai_work"], "sources": sources,
-            "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - t0, 2)}
+            "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - t0, 2),
+            "notes": notes}

@@ -81,6 +81,11 @@ def eval_(
         help="Stratified K-fold cross-validation over the pooled files: the learned stage is "
              "trained inside each fold only; rules-only and rules + learned are reported as "
              "mean ± sd."),
+    extra_train: Optional[list[Path]] = typer.Option(
+        None, "--extra-train",
+        help="With --folds: extra labelled items added to every TRAINING fold only (the test "
+             "folds stay the given files); id-only lines, as classifiers/labels/extra-2023.jsonl, "
+             "take their text from ../shared/corpus/replay-2023.jsonl.gz. Repeatable."),
     classifier: Optional[str] = typer.Option(
         None, "--classifier", help="Classifier to evaluate without --folds (default: the default "
                                    "one): rules, learned, or llm (the LLM judge)."),
@@ -99,6 +104,8 @@ def eval_(
         workwatch eval --classifier rules ../shared/corpus/labels/dev.jsonl
 
         workwatch eval --folds 5 ../shared/corpus/labels/train-2023.jsonl ../shared/corpus/labels/dev.jsonl
+
+        workwatch eval --folds 5 --extra-train classifiers/labels/extra-2023.jsonl ../shared/corpus/labels/train-2023.jsonl ../shared/corpus/labels/dev.jsonl
 
         workwatch eval --classifier llm ../shared/corpus/labels/dev.jsonl
 
@@ -124,14 +131,23 @@ def eval_(
         return
     if not labels:
         raise UsageError("give a labels file (or several with --folds K), or --warehouse")
-    for path in labels:
+    if extra_train and folds is None:
+        raise UsageError("--extra-train needs --folds K (it adds to the training folds only)")
+    for path in [*labels, *(extra_train or [])]:
         if not path.exists():
             raise WorkwatchError(f"{path}: no such file")
     try:
         if folds is not None:
             from classifiers.crossval import cross_validate, format_cv
+            from classifiers.train import load_extra_labels
 
-            report = cross_validate(labels, folds)
+            extra_rows: list = []
+            for path in extra_train or []:
+                joined = load_extra_labels(path)
+                if joined.note:
+                    err.print(joined.note, markup=False, highlight=False, emoji=False)
+                extra_rows += joined.rows
+            report = cross_validate(labels, folds, extra_train=extra_rows)
             text = format_cv(report)
         else:
             if len(labels) != 1:

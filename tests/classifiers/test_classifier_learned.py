@@ -142,3 +142,104 @@ def test_the_ai_head_learns_gold_ai_labels_and_falls_back_without_them():
     assert rules.score(ai_story).classification.is_ai
     assert not rules.score(other).classification.is_ai
     assert labels.tolist() == [1, 0, 1, 1, 0]
+
+
+def _synthetic_rows(n: int, prefix: str) -> list[tuple[TextItem, dict]]:
+    """Tiny labelled rows: every third item an AI×work story, the rest AI launches or weather."""
+    rows = []
+    for i in range(n):
+        if i % 3 == 0:
+            item = TextItem(f"{prefix}{i}", f"Firm {i} cuts {100 + i} jobs as AI automates support work",
+                            "Workers say chatbots now answer the calls they used to take.")
+            gold = {"ai_work": True, "ai": True, "work": True, "topics": frozenset({"displacement"})}
+        elif i % 3 == 1:
+            item = TextItem(f"{prefix}{i}", f"Startup {i} launches a new AI model for photos",
+                            "The chatbot app edits pictures in seconds.")
+            gold = {"ai_work": False, "ai": True, "work": False, "topics": frozenset()}
+        else:
+            item = TextItem(f"{prefix}{i}", f"Storm {i} brings heavy rain to the coast",
+                            "Forecasters warned of flooding on low roads.")
+            gold = {"ai_work": False, "ai": False, "work": False, "topics": frozenset()}
+        rows.append((item, gold))
+    return rows
+
+
+@pytest.mark.slow  # fits six small models (~2 s)
+def test_cv_extra_train_rows_join_every_training_fold_and_are_never_tested(monkeypatch):
+    import classifiers.train as train_mod
+
+    gold = _synthetic_rows(30, "g")
+    extra = _synthetic_rows(9, "x") + [gold[0]]  # an id already among the gold items: dropped
+    seen: list[list[str]] = []
+    real_fit = train_mod.fit_model
+
+    def recording_fit(items, golds, **kw):
+        seen.append([it.id for it in items])
+        return real_fit(items, golds, **kw)
+
+    monkeypatch.setattr(train_mod, "fit_model", recording_fit)
+    base = cross_validate([], 3, rows=gold)
+    with_extra = cross_validate([], 3, rows=gold, extra_train=extra)
+    held_out = stratified_folds([g["ai_work"] for _, g in gold], 3)
+    gold_ids = [it.id for it, _ in gold]
+    extra_ids = {f"x{i}" for i in range(9)}
+    assert with_extra["extra_train"] == 9 and base["extra_train"] == 0
+    assert len(seen) == 6
+    for fold, test in enumerate(held_out):
+        test_ids = {gold_ids[i] for i in test}
+        expected_train = set(gold_ids) - test_ids
+        assert set(seen[fold]) == expected_train  # without extras
+        assert set(seen[3 + fold]) == expected_train | extra_ids  # extras in training only
+        assert not test_ids & extra_ids
+    # the test folds are the same items with or without extras (paired comparison)
+    for a, b in zip(base["per_fold"]["learned"], with_extra["per_fold"]["learned"]):
+        assert a["items"] == b["items"] and b["train_items"] == a["train_items"] + 9
+        assert set(b["topics"]) == set(TOPICS)
+
+
+def test_extra_labels_join_by_id_with_the_corpus_and_skip_without_it(tmp_path):
+    import gzip
+
+    from classifiers.events_sample import item_id
+    from classifiers.train import load_extra_labels
+
+    urls = [f"https://example.org/story/{i}" for i in range(3)]
+    corpus = tmp_path / "replay.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as fh:
+        for i, url in enumerate(urls):
+            fh.write(json.dumps({"url": url, "title": f"Title {i}", "summary": f"Summary {i}"}) + "\n")
+    labels = tmp_path / "extra.jsonl"
+    lines = [
+        {"id": item_id(urls[2]), "ai": 1, "work": 1, "ai_work": 1, "topics": ["wages"], "confidence": 3},
+        {"id": item_id(urls[0]), "ai": 1, "work": 0, "ai_work": 0, "topics": [], "confidence": 2},
+        {"id": "rp-000000000000", "ai": 0, "work": 0, "ai_work": 0, "topics": []},
+        {"id": "own", "title": "AI takes the night shift", "ai_work": 1, "topics": ["adoption"]},
+    ]
+    labels.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    joined = load_extra_labels(labels, corpus)
+    assert joined.labelled == 4
+    by_id = {it.id: (it, g) for it, g in joined.rows}
+    assert set(by_id) == {item_id(urls[2]), item_id(urls[0]), "own"}
+    item, gold = by_id[item_id(urls[2])]
+    assert (item.title, item.summary) == ("Title 2", "Summary 2")
+    assert gold["ai_work"] and gold["topics"] == frozenset({"wages"})
+    assert by_id[item_id(urls[0])][0].title == "Title 0" and not by_id[item_id(urls[0])][1]["ai_work"]
+    assert "1 labels in extra.jsonl not found" in joined.note
+    absent = load_extra_labels(labels, tmp_path / "no-corpus.jsonl.gz")
+    assert [it.id for it, _ in absent.rows] == ["own"] and "3 labels in extra.jsonl skipped" in absent.note
+
+
+@pytest.mark.slow  # reads the 159k-line replay corpus
+def test_shipped_extra_labels_are_label_only_and_all_join_with_replay_2023():
+    from classifiers.train import EXTRA_LABELS, load_extra_labels
+
+    replay = corpus_path("replay-2023.jsonl.gz")
+    recs = [json.loads(l) for l in EXTRA_LABELS.read_text(encoding="utf-8").splitlines() if l.strip()]
+    assert recs and all(set(r) <= {"id", "ai", "work", "ai_work", "topics", "confidence", "note"}
+                        for r in recs)  # no corpus text in the project
+    shared = {it.id for it, _ in load_pooled([corpus_path("labels", "train-2023.jsonl"),
+                                              corpus_path("labels", "dev.jsonl")])}
+    assert not shared & {r["id"] for r in recs}
+    joined = load_extra_labels(EXTRA_LABELS, replay)
+    assert len(joined.rows) == len(recs) and joined.note == ""
+    assert all(it.title for it, _ in joined.rows)
