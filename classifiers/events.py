@@ -239,9 +239,12 @@ _TRIGGERS: dict[str, str] = {
                r"free\s+(?:ai\s+)?(?:courses?|training)|"
                r"giv(?:e|es|ing)\s+(?:\S+\s+){0,2}?(?:workers?|employees?|staff(?:ers)?|teams?)\s+(?:\S+\s+){0,2}?training",
     "adopt": r"(?:roll(?:s|ed|ing)?\s+out|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?|introduc(?:e|es|ed|ing)|"
-             r"test(?:s|ed|ing)?|pilot(?:s|ed|ing)?|trial(?:s|led|ling)?|"
+             r"test(?:s|ed|ing)?|pilot(?:s|ed|ing)?|trial(?:s|led|ling)?|provid(?:e|es|ed|ing)|offer(?:s|ed|ing)?|"
              r"gives?\s+(?:\S+\s+){0,3}?access\s+to)\s+(?:\S+\s+){0,4}?(?:ai|a\.i\.|chatbots?|chatgpt|copilot|"
-             r"generative|assistants?|robots?|algorithms?|tools?)\b[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
+             r"generative|assistants?|robots?|algorithms?|tools?)\b"
+             # AI training or AI jobs offered to staff are reskill / hire, not a roll-out
+             r"(?![\s-]+(?:training|courses?|skills?|literacy|education|classes|jobs?|roles?|positions?)\b)"
+             r"[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
              r"(?:staff|workers|employees|workforce|teams|agents|bankers|lawyers|nurses|consultants)",
     "adopt_generic": r"(?:install(?:s|ed|ing)?|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?(?:robots|AI\b|A\.I\.|chatbots?|generative\s+AI|copilot)|"
                      # an AI hired as if staff ("Wendy's hired Google AI to take your order"): only a
@@ -282,7 +285,10 @@ _TRIGGERS: dict[str, str] = {
               r"guidance|guidelines|executive\s+order|ordinance|ban)\b|ban(?:s|ned)?\s+(?:\S+\s+){0,3}?(?:ai|chatgpt|"
               r"a\.i\.|generative)|(?:regulat(?:e|es|ed|ing)|restrict(?:s|ed|ing)?|limit(?:s|ed|ing)?|bars?|barred)\s+"
               r"(?:\S+\s+){0,4}?(?:ai|a\.i\.|algorithms?|automated|chatgpt|chatbots?|generative|copilot)|"
-              r"warn(?:s|ed|ing)?\s+(?:its\s+|their\s+)?(?:staff|employees|workers)\s+(?:about|against|not\s+to)",
+              r"warn(?:s|ed|ing)?\s+(?:its\s+|their\s+)?(?:staff|employees|workers)\s+(?:about|against|not\s+to)|"
+              # a law taking effect ("New York's new AI hiring law just went into effect")
+              r"(?:law|rules?|regulations?|act|ordinance|ban)\s+(?:\w+\s+){0,2}?(?:went|goes|go|takes?|took|taking|came|comes|"
+              r"coming)\s+(?:into\s+)?effect",
 }
 # Each trigger pattern runs only on a field with a word that starts with one of its stems
 # ("ai$": exactly that word): one split and a dictionary look-up per word instead of a
@@ -294,12 +300,12 @@ _STEMS = {
     "freeze": "hiring backfill",
     "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills program course "
                "initiative scheme drive jobs apprentic free giv",
-    "adopt": "roll deploy adopt introduc give test pilot trial",
+    "adopt": "roll deploy adopt introduc give test pilot trial provid offer",
     "adopt_generic": "install deploy adopt hir",
     "replace": "replac swap substitut use using",
     "strike": "strik walk picket hollywood twin double dual stoppage",
     "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative",
-    "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn",
+    "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn law rule regulation act ordinance",
 }
 _ACTION_PATTERNS = tuple((name, re.compile(pattern, re.I)) for name, pattern in _TRIGGERS.items())
 _STEM_ACTIONS: dict[str, tuple[int, ...]] = {}
@@ -1059,7 +1065,10 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
     if (sent.text.rstrip().endswith("?") and not (action == "strike" and _DEFINITE_STRIKE.search(m.group()))
             and not (action == "agreement" and _ASKS_CONTENTS.search(sent.text, 0, m.start()))) or (
             _is_title_case(sent.text) and _HEADLINE_MODAL.search(sent.text, 0, m.start())
-            and not _OWN_VOICE.search(sent.text)):
+            and not _OWN_VOICE.search(sent.text)
+            # "Studios Can Train AI ... Under Tentative Deal": the modal is the deal's content, not the deal
+            and not (action == "agreement" and re.search(r"\b(?:under|in|per)\s+(?:the\s+|a\s+|new\s+)?$",
+                                                         sent.text[max(0, m.start() - 12):m.start()], re.I))):
         return  # a question or a forecast headline ("AI Could Drive A Push For Re-Skilling")
     if action in ("cut", "hire", "freeze") and _EARLIER.search(sent.text, max(0, m.start() - 30), m.start()):
         return  # "it had earlier cut 12,000 jobs": an earlier event told as background

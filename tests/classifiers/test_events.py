@@ -745,3 +745,18 @@ def test_events_sample_test7_strata(tmp_path):
     assert by.get("Robot vacuum deals for Black Friday") == "N"
     assert "Best pasta recipes" not in by and "Known: Meta hires AI staff" not in by
     assert all(d["split"] == "test7" and d["events"] == [] for d in drawn)
+
+
+def test_ai_provided_to_staff_laws_taking_effect_and_deals_under_a_modal():
+    assert _events("How Acme Provides AI-Assisted Coaching To Employees",
+                   "Half of the staff at Acme began using it.") == {("Acme", "adopt", None, None)}
+    # AI training offered to staff is reskill, not a roll-out
+    assert _events("Acme offers AI training to all employees") == {("Acme", "reskill", None, None)}
+    found = extract_events(TextItem("x", "Hiring rules", "Chicago's new AI hiring law just went into effect for employers.", ""),
+                           date(2023, 7, 5))
+    assert {(e.company, e.action) for e in found} == {("Chicago", "policy")}
+    found = extract_events(TextItem("x", "Hollywood Studios Can Use AI on Writers' Scripts Under Tentative Deal", "", ""),
+                           date(2023, 9, 26))
+    assert {(e.company, e.action) for e in found} == {("WGA", "agreement")}
+    # a modal headline with no deal stays speculation
+    assert extract_events(TextItem("x", "Hollywood Studios Could Use AI on Writers' Scripts", "", ""), date(2023, 9, 26)) == []
