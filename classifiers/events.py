@@ -180,6 +180,9 @@ def _strip_suffixes(name: str) -> str:
 def normalise_company(raw: str) -> str:
     """'Amazon.com Inc.' -> 'Amazon', "Google's" -> 'Google', 'The Walt Disney Co.' -> 'Walt Disney'."""
     name = raw.strip().strip(".,;:'\"“”‘’()")
+    whole = _KNOWN_ORGS.get(_key(name))
+    if whole and re.search(r"['’]s$", name):
+        return whole  # a listed name that ends in 's: "Wendy’s", "McDonald's" (not a possessive)
     name = re.sub(r"['’]s?$", "", name).strip()
     name = re.sub(r"^the\s+", "", name, flags=re.I)
     name = _POLITICAL_TITLE.sub("", name)
@@ -658,8 +661,8 @@ def _trim_org(raw: str, start: int, first: bool = False) -> tuple[str, int]:
     if best is None:
         return "", start
     name = " ".join(words[best[0]:best[1]]).rstrip(".,:;")
-    if name.endswith(("'s", "’s")):
-        name = name[:-2]
+    if name.endswith(("'s", "’s")) and _KNOWN_ORGS.get(_key(name)) is None:
+        name = name[:-2]  # a possessive, unless the listed name ends so ("Wendy’s")
     return name, offsets[best[0]]
 
 

@@ -760,3 +760,9 @@ def test_ai_provided_to_staff_laws_taking_effect_and_deals_under_a_modal():
     assert {(e.company, e.action) for e in found} == {("WGA", "agreement")}
     # a modal headline with no deal stays speculation
     assert extract_events(TextItem("x", "Hollywood Studios Could Use AI on Writers' Scripts", "", ""), date(2023, 9, 26)) == []
+
+
+def test_listed_names_ending_in_s_are_not_possessives():
+    assert normalise_company("McDonald's") == "McDonald's" and normalise_company("Wendy’s") == "Wendy's"
+    assert normalise_company("Google's") == "Google"
+    assert {e[0] for e in _events("Wendy’s hired Google AI to take your drive-through order")} == {"Wendy's"}
