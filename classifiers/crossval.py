@@ -60,11 +60,15 @@ def _summary(fold_reports: list[dict]) -> dict:
 
 def cross_validate(paths: Sequence[str | Path], folds: int = 5, *, seed: int = SEED,
                    rows: list[tuple[TextItem, dict]] | None = None,
-                   extra_train: Sequence[tuple[TextItem, dict]] = ()) -> dict:
+                   extra_train: Sequence[tuple[TextItem, dict]] = (),
+                   extra_for: str = "topics") -> dict:
     """K-fold CV report for rules-only and rules + learned, over the pooled labels files.
 
     `extra_train` rows join every training fold and are never tested on (an extra item whose
-    id is among the pooled gold items is dropped: the gold one is tested)."""
+    id is among the pooled gold items is dropped: the gold one is tested); `extra_for` is
+    "topics" (the topic heads only, as `workwatch train` uses them) or "all" (every head)."""
+    if extra_for not in ("topics", "all"):
+        raise CrossValidationError(f"extra_for must be 'topics' or 'all', got {extra_for!r}")
     from classifiers.learned import LearnedClassifier, model_from_bytes
     from classifiers.rules import RuleClassifier
     from classifiers.train import fit_model, model_bytes
@@ -80,9 +84,13 @@ def cross_validate(paths: Sequence[str | Path], folds: int = 5, *, seed: int = S
     for fold, test in enumerate(held_out):
         test_set = set(test)
         train = [i for i in range(len(items)) if i not in test_set]
-        doc = model_bytes(fit_model([items[i] for i in train] + [it for it, _ in extra],
-                                    [golds[i] for i in train] + [g for _, g in extra],
-                                    rules=rules))
+        if extra_for == "all":
+            doc = model_bytes(fit_model([items[i] for i in train] + [it for it, _ in extra],
+                                        [golds[i] for i in train] + [g for _, g in extra],
+                                        rules=rules))
+        else:
+            doc = model_bytes(fit_model([items[i] for i in train], [golds[i] for i in train],
+                                        rules=rules, topic_extra=extra))
         learned = LearnedClassifier(model_from_bytes(doc, f"<fold {fold + 1}>"), rules)
         t_items = [items[i] for i in test]
         t_golds = [golds[i] for i in test]
@@ -97,6 +105,7 @@ def cross_validate(paths: Sequence[str | Path], folds: int = 5, *, seed: int = S
         "items": len(items),
         "positives": sum(1 for g in golds if g["ai_work"]),
         "extra_train": len(extra),
+        "extra_for": extra_for if extra else None,
         "folds": folds,
         "seed": seed,
         "rules": _summary(per_fold["rules"]),

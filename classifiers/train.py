@@ -167,9 +167,11 @@ def _ai_labels(golds: Sequence[dict], items: Sequence[object], rules: RuleClassi
 
 
 def fit_model(items: Sequence[object], golds: Sequence[dict], *, rules: RuleClassifier | None = None,
-              sources: Sequence[str] = ()) -> dict:
+              sources: Sequence[str] = (),
+              topic_extra: Sequence[tuple[object, dict]] = ()) -> dict:
     """Train the ai_work decision (an `ai` head times an `ai_work given ai` head, calibrated
-    together) and the topic heads; returns the model document."""
+    together) and the topic heads; returns the model document. `topic_extra` (item, gold)
+    rows train the topic heads only (their AI×work items join the topic training set)."""
     rules = rules if rules is not None else RuleClassifier()
     feats = featurize(items, rules)
     y = np.array([1 if g["ai_work"] else 0 for g in golds])
@@ -212,12 +214,16 @@ def fit_model(items: Sequence[object], golds: Sequence[dict], *, rules: RuleClas
         "topics": {},
     }
     pos = np.flatnonzero(y == 1)
-    if len(pos):
-        pfeats = [feats[i] for i in pos]
+    extra_pos = [(it, g) for it, g in topic_extra if g["ai_work"]]
+    if extra_pos:
+        doc["trained_on"]["topic_extra"] = len(extra_pos)
+    if len(pos) or extra_pos:
+        pfeats = [feats[i] for i in pos] + featurize([it for it, _ in extra_pos], rules)
+        ptopics = [golds[i]["topics"] for i in pos] + [g["topics"] for _, g in extra_pos]
         pvocab = _vocabulary(pfeats)
         px = _matrix(pfeats, pvocab)
         for t in TOPICS:
-            yt = np.array([1 if t in golds[i]["topics"] else 0 for i in pos])
+            yt = np.array([1 if t in tps else 0 for tps in ptopics])
             # Topics are rare (wages: 20 of ~350 AI×work items): balanced class weights keep
             # their recall up. Out-of-fold on the 353 AI×work items of train-2023 + dev, topic
             # macro-F1 was 0.697 with balanced weights and the plain 0.5 cut, 0.682 with an
@@ -386,12 +392,17 @@ def train(labels: Sequence[str | Path] = DEFAULT_LABELS, output: str | Path | No
     rows = load_pooled(labels)
     sources = [Path(p).name for p in labels]
     notes: list[str] = []
+    added: list[tuple[object, dict]] = []
     if extra is not None:
+        # The extra labels train the topic heads only. 5-fold CV x 3 seeds on train-2023 +
+        # dev (15 paired folds, test folds gold only): topic macro-F1 +0.032 ± 0.028 (12 of 15
+        # folds better); in all heads they left ai_work F1 unchanged (-0.002 ± 0.022; precision
+        # +0.024, recall -0.029) and topic macro-F1 +0.021 ± 0.042.
         joined = load_extra_labels(extra, corpus)
         known_ids = {it.id for it, _ in rows}
         added = [(it, g) for it, g in joined.rows if it.id not in known_ids]
-        rows += added
-        sources.append(f"{Path(extra).name} ({len(added)})")
+        if added:
+            sources.append(f"{Path(extra).name} ({len(added)}, topic heads)")
         if joined.note:
             notes.append(joined.note)
     if db_path is not None:
@@ -408,7 +419,11 @@ def train(labels: Sequence[str | Path] = DEFAULT_LABELS, output: str | Path | No
         rows = rows[:limit]
     if not any(g["ai_work"] for _, g in rows) or all(g["ai_work"] for _, g in rows):
         raise TrainingError("the labelled items need both ai_work positives and negatives")
-    doc = fit_model([it for it, _ in rows], [g for _, g in rows], sources=sources)
+    if db_path is not None and added:  # an analyst's label of the same article wins
+        analysed = {it.id for it, _ in rows}
+        added = [(it, g) for it, g in added if it.id not in analysed]
+    doc = fit_model([it for it, _ in rows], [g for _, g in rows], sources=sources,
+                    topic_extra=added)
     out = Path(output) if output is not None else MODEL_PATH
     digest = write_model(doc, out)
     return {"output": str(out), "sha256": digest, "items": len(rows),

@@ -86,6 +86,10 @@ def eval_(
         help="With --folds: extra labelled items added to every TRAINING fold only (the test "
              "folds stay the given files); id-only lines, as classifiers/labels/extra-2023.jsonl, "
              "take their text from ../shared/corpus/replay-2023.jsonl.gz. Repeatable."),
+    extra_for: str = typer.Option(
+        "topics", "--extra-for",
+        help="Which heads the --extra-train items train: 'topics' (as `workwatch train` "
+             "uses them) or 'all'."),
     classifier: Optional[str] = typer.Option(
         None, "--classifier", help="Classifier to evaluate without --folds (default: the default "
                                    "one): rules, learned, or llm (the LLM judge)."),
@@ -147,7 +151,7 @@ def eval_(
                 if joined.note:
                     err.print(joined.note, markup=False, highlight=False, emoji=False)
                 extra_rows += joined.rows
-            report = cross_validate(labels, folds, extra_train=extra_rows)
+            report = cross_validate(labels, folds, extra_train=extra_rows, extra_for=extra_for)
             text = format_cv(report)
         else:
             if len(labels) != 1:

@@ -97,6 +97,15 @@ def test_train_twice_gives_byte_identical_models(train_path, tmp_path):
     assert (tmp_path / "a.json.gz").read_bytes() == (tmp_path / "b.json.gz").read_bytes()
     clf = LearnedClassifier(tmp_path / "a.json.gz")
     assert clf.version.endswith(a["sha256"][:12])
+    # the shipped extra labels train the topic heads by default; without the corpus they are
+    # skipped with a note (the model is then the one trained without them)
+    import gzip
+
+    doc = json.loads(gzip.decompress((tmp_path / "a.json.gz").read_bytes()))
+    assert doc["trained_on"]["topic_extra"] > 0 and any("extra-2023" in s for s in a["sources"])
+    c = train([train_path], tmp_path / "c.json.gz", limit=SMALL, corpus=tmp_path / "absent.jsonl.gz")
+    d = train([train_path], tmp_path / "d.json.gz", limit=SMALL, extra=None)
+    assert c["notes"] and "skipped" in c["notes"][0] and c["sha256"] == d["sha256"] != a["sha256"]
 
 
 def test_cli_train_and_eval_folds_errors_are_one_line(tmp_path):
@@ -164,37 +173,44 @@ def _synthetic_rows(n: int, prefix: str) -> list[tuple[TextItem, dict]]:
     return rows
 
 
-@pytest.mark.slow  # fits six small models (~2 s)
 def test_cv_extra_train_rows_join_every_training_fold_and_are_never_tested(monkeypatch):
     import classifiers.train as train_mod
 
     gold = _synthetic_rows(30, "g")
     extra = _synthetic_rows(9, "x") + [gold[0]]  # an id already among the gold items: dropped
-    seen: list[list[str]] = []
+    seen: list[tuple[list[str], list[str]]] = []  # (ai_work-head items, topic-only extras)
     real_fit = train_mod.fit_model
 
     def recording_fit(items, golds, **kw):
-        seen.append([it.id for it in items])
+        seen.append(([it.id for it in items], [it.id for it, _ in kw.get("topic_extra", ())]))
         return real_fit(items, golds, **kw)
 
     monkeypatch.setattr(train_mod, "fit_model", recording_fit)
     base = cross_validate([], 3, rows=gold)
-    with_extra = cross_validate([], 3, rows=gold, extra_train=extra)
+    topics_only = cross_validate([], 3, rows=gold, extra_train=extra)
+    all_heads = cross_validate([], 3, rows=gold, extra_train=extra, extra_for="all")
     held_out = stratified_folds([g["ai_work"] for _, g in gold], 3)
     gold_ids = [it.id for it, _ in gold]
     extra_ids = {f"x{i}" for i in range(9)}
-    assert with_extra["extra_train"] == 9 and base["extra_train"] == 0
-    assert len(seen) == 6
+    assert topics_only["extra_train"] == all_heads["extra_train"] == 9 and base["extra_train"] == 0
+    assert len(seen) == 9
     for fold, test in enumerate(held_out):
         test_ids = {gold_ids[i] for i in test}
         expected_train = set(gold_ids) - test_ids
-        assert set(seen[fold]) == expected_train  # without extras
-        assert set(seen[3 + fold]) == expected_train | extra_ids  # extras in training only
+        assert set(seen[fold][0]) == expected_train and not seen[fold][1]  # without extras
+        assert set(seen[3 + fold][0]) == expected_train  # extras: topic heads only
+        assert set(seen[3 + fold][1]) == extra_ids
+        assert set(seen[6 + fold][0]) == expected_train | extra_ids  # extras in every head
         assert not test_ids & extra_ids
-    # the test folds are the same items with or without extras (paired comparison)
-    for a, b in zip(base["per_fold"]["learned"], with_extra["per_fold"]["learned"]):
-        assert a["items"] == b["items"] and b["train_items"] == a["train_items"] + 9
+    # the test folds are the same items with or without extras (paired comparison), and the
+    # ai_work decision does not change when the extras train the topic heads only
+    for a, b, c in zip(base["per_fold"]["learned"], topics_only["per_fold"]["learned"],
+                       all_heads["per_fold"]["learned"]):
+        assert a["items"] == b["items"] == c["items"] and c["train_items"] == a["train_items"] + 9
+        assert a["ai_work"] == b["ai_work"]
         assert set(b["topics"]) == set(TOPICS)
+    with pytest.raises(CrossValidationError):
+        cross_validate([], 3, rows=gold, extra_train=extra, extra_for="some")
 
 
 def test_extra_labels_join_by_id_with_the_corpus_and_skip_without_it(tmp_path):
@@ -229,7 +245,6 @@ def test_extra_labels_join_by_id_with_the_corpus_and_skip_without_it(tmp_path):
     assert [it.id for it, _ in absent.rows] == ["own"] and "3 labels in extra.jsonl skipped" in absent.note
 
 
-@pytest.mark.slow  # reads the 159k-line replay corpus
 def test_shipped_extra_labels_are_label_only_and_all_join_with_replay_2023():
     from classifiers.train import EXTRA_LABELS, load_extra_labels
 
