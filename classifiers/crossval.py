@@ -130,9 +130,12 @@ def format_cv(report: dict) -> str:
         f"{report['folds']}-fold stratified CV (seed {report['seed']}) over "
         f"{', '.join(report['labels'])}: {report['items']} items, {report['positives']} ai_work",
         "learned stage trained inside each fold only; figures are mean ± sd over the folds",
-        "",
-        f"{'':<22}{'rules only':>17}   {'rules + learned':>17}",
     ]
+    if report.get("extra_train"):
+        heads = "topic heads only" if report.get("extra_for") == "topics" else "all heads"
+        lines.append(f"+ {report['extra_train']} extra labelled items in every training fold "
+                     f"({heads}; never tested on)")
+    lines += ["", f"{'':<22}{'rules only':>17}   {'rules + learned':>17}"]
     for k in ("precision", "recall", "f1"):
         lines.append(f"{'ai_work ' + k:<22}{_ms(r['ai_work'][k]):>17}   {_ms(lr['ai_work'][k]):>17}")
     lines.append(f"{'topic macro-F1':<22}{_ms(r['topic_macro_f1']):>17}   {_ms(lr['topic_macro_f1']):>17}")

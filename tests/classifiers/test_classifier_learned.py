@@ -209,6 +209,10 @@ def test_cv_extra_train_rows_join_every_training_fold_and_are_never_tested(monke
         assert a["items"] == b["items"] == c["items"] and c["train_items"] == a["train_items"] + 9
         assert a["ai_work"] == b["ai_work"]
         assert set(b["topics"]) == set(TOPICS)
+    from classifiers.crossval import format_cv
+
+    assert "+ 9 extra labelled items in every training fold (topic heads only" in format_cv(topics_only)
+    assert "(all heads;" in format_cv(all_heads) and "extra labelled" not in format_cv(base)
     with pytest.raises(CrossValidationError):
         cross_validate([], 3, rows=gold, extra_train=extra, extra_for="some")
 
