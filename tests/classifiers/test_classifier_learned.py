@@ -117,6 +117,10 @@ def test_cli_train_and_eval_folds_errors_are_one_line(tmp_path):
     assert res.exit_code == 1 and "5 folds need" in res.stderr
     res = runner.invoke(app, ["eval", str(one), str(one)])
     assert res.exit_code == 2
+    res = runner.invoke(app, ["eval", "--extra-train", str(one), str(one)])
+    assert res.exit_code == 2 and "--extra-train needs --folds" in res.stderr
+    res = runner.invoke(app, ["eval", "--folds", "2", "--extra-train", str(tmp_path / "no.jsonl"), str(one)])
+    assert res.exit_code == 1 and "no such file" in res.stderr
 
 
 def test_fast_path_score_equals_the_full_sparse_product():
