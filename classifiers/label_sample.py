@@ -3,10 +3,11 @@
     python -m classifiers.label_sample [REPLAY] --seed 13 --n 300 > /tmp/to-label.jsonl
 
 Candidates: replay-2023 items (title + summary) not in the shared labels files (by id or by
-normalised title), deduplicated by title, that carry an AI word (items without one are
-almost never AI×work: 282 of 1,405 train-2023 items are, all with an AI word in title or
-summary or framed as automation). The shipped model scores the candidates and the draw is
-seeded and stratified by its P(ai_work), to enrich for AI×work and for the rare topics:
+normalised title), deduplicated by title, that match `AI` below (347 of the 353 AI×work
+items of train-2023 + dev do; the 6 that do not are 4 spelled "A.I." -- the pattern's
+trailing \b cannot follow a period, kept as is so the committed draw reproduces -- and 2
+robotics/autonomous-driving stories). The shipped model scores the candidates and the draw
+is seeded and stratified by its P(ai_work), to enrich for AI×work and for the rare topics:
 
   H  P >= 0.3                                   ~60% of the draw
   M  0.05 <= P < 0.3                            ~25%
@@ -15,7 +16,8 @@ seeded and stratified by its P(ai_work), to enrich for AI×work and for the rare
 
 The output is blind: one JSON line per item with ``id``, ``published``, ``title``,
 ``summary`` only -- no score and no stratum, in a seeded shuffled order, so the labeller
-cannot read the model's opinion from the file. Labels are written by reading each item
+cannot read the model's opinion from the file. (The retrain with these labels changed the
+topic heads only, so `--seed 13 --n 300` still reproduces the labelled draw byte for byte.) Labels are written by reading each item
 per corpus/labels/CODEBOOK.md and stored (id + labels only) in classifiers/labels/.
 """
 
