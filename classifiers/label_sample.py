@@ -2,6 +2,9 @@
 
     python -m classifiers.label_sample [REPLAY] --seed 13 --n 300 > /tmp/to-label.jsonl
 
+classifiers/labels/extra-2023.jsonl holds two draws: `--seed 13 --n 300` and then `--seed 14
+--n 100 --known <train-2023> <dev> <the file's first 300 lines>` (its line 301 on).
+
 Candidates: replay-2023 items (title + summary) not in the shared labels files (by id or by
 normalised title), deduplicated by title, that match `AI` below (347 of the 353 AI×work
 items of train-2023 + dev do; the 6 that do not are 4 spelled "A.I." -- the pattern's
