@@ -190,12 +190,13 @@ def check_urls(path: Path) -> None:
 
 
 def parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
+    """The named queries' day parser, its error as a CLI usage error."""
+    from warehouse.analytics import QueryParameterError, parse_day as parse
+
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"{option} {value!r}: use a day like 2025-01-31") from None
+        return parse(value, option)
+    except QueryParameterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_backfill_flow(progress: bool = True, dask: str | None = None, **params) -> dict:

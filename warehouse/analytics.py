@@ -109,7 +109,7 @@ def parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise QueryParameterError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+        raise QueryParameterError(f"{option} {value!r}: use a day like 2025-01-31") from None
 
 
 def check_params(params: QueryParams) -> QueryParams:
