@@ -132,21 +132,31 @@ def _same_percent(p: float | None, g: float) -> bool:
     return p is not None and abs(p - g) < 1e-6
 
 
-def _score_all(t: Tally, li: LabelledItem, gold: list[dict], pred: list) -> None:
-    """The "all events" tally: every gold and predicted event, whatever its attribution."""
+def _match(gold: list[dict], pred: list) -> tuple[list[tuple[dict, object | None]], list]:
+    """Each gold event paired with the first unused predicted event of the same action and
+    company (or None), and the predicted events left unmatched."""
     used: set[int] = set()
+    pairs: list[tuple[dict, object | None]] = []
     for g in gold:
         keys = _gold_keys(g)
         hit = next((i for i, p in enumerate(pred) if i not in used
                     and p.action == g["action"] and company_key(p.company) in keys), None)
-        if hit is None:
+        if hit is not None:
+            used.add(hit)
+        pairs.append((g, None if hit is None else pred[hit]))
+    return pairs, [p for i, p in enumerate(pred) if i not in used]
+
+
+def _score_all(t: Tally, li: LabelledItem, gold: list[dict], pred: list) -> None:
+    """The "all events" tally: every gold and predicted event, whatever its attribution."""
+    pairs, spurious = _match(gold, pred)
+    for g, p in pairs:
+        if p is None:
             t.all_fn += 1
             if g.get("ai_attribution", "explicit") == "none":
                 t.errors.append({"id": li.item.id, "missed (no AI)": f"{g['company']} {g['action']}"})
             continue
-        used.add(hit)
         t.all_tp += 1
-        p = pred[hit]
         if g.get("headcount") is not None:
             t.all_headcount_n += 1
             t.all_headcount_ok += p.headcount == g["headcount"]
@@ -157,9 +167,9 @@ def _score_all(t: Tally, li: LabelledItem, gold: list[dict], pred: list) -> None
             t.all_percent_ok += _same_percent(p.percent, g["percent"])
             if not _same_percent(p.percent, g["percent"]):
                 t.errors.append({"id": li.item.id, "percent (all events)": f"{p.percent} != {g['percent']}"})
-    t.all_fp += len(pred) - len(used)
+    t.all_fp += len(spurious)
     t.errors.extend({"id": li.item.id, "spurious (no AI)": f"{p.company} {p.action}"}
-                    for i, p in enumerate(pred) if i not in used and p.ai_attribution == "none")
+                    for p in spurious if p.ai_attribution == "none")
 
 
 def score(items: Iterable[LabelledItem]) -> Tally:
@@ -169,19 +179,14 @@ def score(items: Iterable[LabelledItem]) -> Tally:
         _score_all(t, li, list(li.events), every)
         gold = [e for e in li.events if e.get("ai_attribution", "explicit") != "none"]
         pred = [e for e in every if e.ai_attribution != "none"]
-        matched_pred: set[int] = set()
-        for g in gold:
-            keys = _gold_keys(g)
-            hit = next((i for i, p in enumerate(pred) if i not in matched_pred
-                        and p.action == g["action"] and company_key(p.company) in keys), None)
+        pairs, spurious = _match(gold, pred)
+        for g, p in pairs:
             counts = t.per_action.setdefault(g["action"], [0, 0, 0])
-            if hit is None:
+            if p is None:
                 t.fn += 1
                 counts[2] += 1
                 t.errors.append({"id": li.item.id, "missed": f"{g['company']} {g['action']}"})
                 continue
-            matched_pred.add(hit)
-            p = pred[hit]
             t.tp += 1
             counts[0] += 1
             if g.get("headcount") is not None:
@@ -194,11 +199,10 @@ def score(items: Iterable[LabelledItem]) -> Tally:
                 t.percent_ok += _same_percent(p.percent, g["percent"])
             t.attribution_n += 1
             t.attribution_ok += p.ai_attribution == g.get("ai_attribution", "explicit")
-        for i, p in enumerate(pred):
-            if i not in matched_pred:
-                t.fp += 1
-                t.per_action.setdefault(p.action, [0, 0, 0])[1] += 1
-                t.errors.append({"id": li.item.id, "spurious": f"{p.company} {p.action}"})
+        for p in spurious:
+            t.fp += 1
+            t.per_action.setdefault(p.action, [0, 0, 0])[1] += 1
+            t.errors.append({"id": li.item.id, "spurious": f"{p.company} {p.action}"})
     return t
 
 
