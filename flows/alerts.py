@@ -220,11 +220,7 @@ def after_ingest(db_path: str | Path, feeds_path: str | Path, run_id: str,
                  watches: str | None = None) -> dict | None:
     """Watches, alerts and deliveries after an ingest run. Never raises: an alert that cannot
     be queued or sent is logged (and, when queued, retried next run)."""
-    try:
-        return run_alerts(db_path, feeds_path, run_id, watches)
-    except Exception as exc:  # noqa: BLE001 - by design: a run never fails because of alerts
-        log.warning("alerts skipped after run %s: %s", run_id, str(exc).splitlines()[0] if str(exc) else exc)
-        return None
+    return _never_raising(db_path, feeds_path, run_id, watches, watch_only=False)
 
 
 def after_backfill(db_path: str | Path, feeds_path: str | Path, run_id: str,
@@ -232,11 +228,15 @@ def after_backfill(db_path: str | Path, feeds_path: str | Path, run_id: str,
     """Watch alerts at the end of a backfill that loaded articles: its hits of immediate
     watches are sent now (not at the next ingest), pending deliveries retried. Spike, outage
     and digest alerts stay with the daily ingest. Never raises."""
+    return _never_raising(db_path, feeds_path, run_id, watches, watch_only=True)
+
+
+def _never_raising(db_path: str | Path, feeds_path: str | Path, run_id: str,
+                   watches: str | None, watch_only: bool) -> dict | None:
     try:
-        return run_alerts(db_path, feeds_path, run_id, watches, watch_only=True)
+        return run_alerts(db_path, feeds_path, run_id, watches, watch_only=watch_only)
     except Exception as exc:  # noqa: BLE001 - by design: a run never fails because of alerts
-        log.warning("alerts skipped after backfill %s: %s", run_id,
-                    str(exc).splitlines()[0] if str(exc) else exc)
+        log.warning("alerts skipped after run %s: %s", run_id, str(exc).splitlines()[0] if str(exc) else exc)
         return None
 
 
