@@ -19,7 +19,14 @@ is seeded and stratified by its P(ai_work), to enrich for AI×work and for the r
 
 The output is blind: one JSON line per item with ``id``, ``published``, ``title``,
 ``summary`` only -- no score and no stratum, in a seeded shuffled order, so the labeller
-cannot read the model's opinion from the file. (The retrain with these labels changed the
+cannot read the model's opinion from the file.
+
+``--strata likely`` draws every candidate with P(ai_work) >= 0.05 (up to ``--n``), in a
+seeded shuffled order. By the third draw (session of 2026-12-07) the two draws above and
+train-2023 + dev had taken most of replay-2023's likely AI×work items: of 5,117 remaining
+AI-word candidates only 577 had P >= 0.05 (81 had P >= 0.3), so the third draw is all of
+them: ``--strata likely --seed 15 --n 1000 --known <train-2023> <dev>
+classifiers/labels/extra-2023.jsonl``. (The retrain with these labels changed the
 topic heads only, so `--seed 13 --n 300` still reproduces the labelled draw byte for byte.) Labels are written by reading each item
 per corpus/labels/CODEBOOK.md and stored (id + labels only) in classifiers/labels/.
 """
@@ -93,6 +100,15 @@ def draw(rows: list[dict], probs: list[float], n: int, seed: int) -> list[dict]:
     return out
 
 
+def draw_likely(rows: list[dict], probs: list[float], n: int, seed: int) -> list[dict]:
+    """The ``--strata likely`` draw: candidates with P(ai_work) >= 0.05, seeded order."""
+    pool = [r for r, p in zip(rows, probs) if p >= 0.05]
+    rng = random.Random(seed)
+    out = rng.sample(pool, min(n, len(pool)))
+    print(f"likely (P >= 0.05): {len(pool)} candidates, drew {len(out)}", file=sys.stderr)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("replay", nargs="?", default=str(DEFAULT_REPLAY))
@@ -100,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="labelled files whose items are left out (by id or title)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--strata", choices=("score", "likely"), default="score",
+                    help="score: strata by the model's P(ai_work) (default); likely: every "
+                         "candidate with P(ai_work) >= 0.05")
     args = ap.parse_args(argv)
     from classifiers.learned import LearnedClassifier
     from classifiers.rules import RuleClassifier
@@ -116,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = candidates(Path(args.replay), ids, titles)
     clf = LearnedClassifier(rules=RuleClassifier())
     probs = clf.ai_work_confidence([TextItem(r["id"], r["title"], r["summary"], "") for r in rows])
-    for row in draw(rows, probs, args.n, args.seed):
+    drawn = (draw_likely if args.strata == "likely" else draw)(rows, probs, args.n, args.seed)
+    for row in drawn:
         print(json.dumps(row, ensure_ascii=False))
     return 0
 
