@@ -216,10 +216,39 @@ _PEOPLE = (r"(?:jobs?|workers?|employees?|staff(?:ers)?|roles?|positions?|people
            r"translators?|designers?|associates?|managers?|reporters?|youths?|students|learners|researchers|scientists|"
            r"apprentices|graduates|interns|civil\s+servants|"
            r"talent|(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))")
+# an AI system in a roll-out or use ("deploys an AI assistant", "access to ChatGPT Enterprise")
+_AI_THING = (r"(?:ai|a\.i\.|artificial\s+intelligence|chatbots?|chatgpt|copilot|generative|assistants?|robots?|algorithms?|gpt-?\d\w*|llms?|"
+             r"(?:ai|openai|gpt)-[\w-]+)")
+# the staff an employer gives AI to ("its 40,000 corporate employees", "all financial advisers")
+_STAFF = (r"(?:staff(?:ers)?|workers|employees|workforce|teams?|agents|bankers|lawyers|nurses|consultants|associates|"
+          r"advis[eo]rs|developers|engineers|journalists|reporters|doctors|teachers|officers|recruiters|personnel|"
+          r"colleagues|coders|programmers|analysts|people)")
+# a task staff do that an organisation has AI do ("used AI to recreate a deceased actor's voice",
+# "uses AI to screen job applicants"); not a product feature for customers ("to personalise")
+_WORK_TASK = (r"(?:screen|recruit|hire|interview|translate|voice|dub|recreate|reconstruct|clone|replicate|narrate|"
+              r"illustrate|grade|mark|diagnose|triage|"
+              r"(?:answer|handle|field|respond\s+to)(?!\s+(?:your|you)\b)|"
+              r"(?:monitor|track|surveil|watch|manage)\s+(?:its\s+|their\s+)?(?:\S+\s+)?(?:staff|workers|employees|drivers|agents)|"
+              r"(?:improve|speed\s+up|streamline|automate|boost)\s+(?:its\s+|their\s+)?(?:\S+\s+)?(?:hiring|recruit\w*|talent\s+acquisition|"
+              r"customer\s+service|customer\s+support|onboarding|payroll)|"
+              r"(?:write|draft|edit|create|generate|produce|make|draw|design)\s+(?:\S+\s+){0,3}?(?:art|artwork|images?|voices?|scripts?|"
+              r"articles?|stories|content|music|ads?|adverts?|commercials?|trailers?|covers?|illustrations?|news|copy|code|"
+              r"backgrounds?|presenters?|anchors?|quizzes|headlines|reports?|press\s+releases?)"
+              r"(?!\s+(?:for\s+)?(?:you|your|users|customers|shoppers|members)\b))\b")
 _TRIGGERS: dict[str, str] = {
     "cut": r"lay(?:s|ing)?\s+off|laid\s+off|lay-?offs?|cut(?:s|ting)?\s+(?:[\w%,.$'’-]+\s+){0,4}?" + _PEOPLE +
            r"|slash(?:es|ed|ing)?\s+(?:\S+\s+){0,4}?" + _PEOPLE +
-           r"|(?:shed|sheds|shedding|eliminat(?:e|es|ed|ing)|axe[sd]?|axing|trim(?:s|med|ming)?|reduc(?:e|es|ed|ing))\s+(?:\S+\s+){0,4}?" + _PEOPLE +
+           r"|(?:shed|sheds|shedding|eliminat(?:e|es|ed|ing)|axe[sd]?|axing|trim(?:s|med|ming)?|reduc(?:e|es|ed|ing)|"
+           r"scrap(?:s|ped|ping)?|cull(?:s|ed|ing)?|terminat(?:e|es|ed|ing))\s+(?:\S+\s+){0,4}?" + _PEOPLE +
+           r"|let(?:s|ting)?\s+go\s+(?:of\s+)?(?:\S+\s+){0,3}?" + _PEOPLE +
+           # a team closed ("shuts down its AI ethics team", "disbands team")
+           r"|(?:shut(?:s|ting)?\s+down|disband(?:s|ed|ing)?|dissolv(?:e|es|ed|ing)|scrap(?:s|ped|ping)?|axe[sd]?|axing)\s+"
+           r"(?:(?:its|their|the|an?|entire|whole)\s+)*(?:[\w-]+\s+){0,3}?(?:teams?|units?|divisions?|departments?|desks?|newsrooms?)\b"
+           # a workforce shrunk ("AI will shrink its corporate workforce")
+           r"|shr(?:ink|inks|inking|ank|unk)\s+(?:(?:its|their|our|the\s+company['’]s)\s+)?(?:\S+\s+){0,2}?(?:workforce|headcount|staff)\b"
+           # "1,000 jobs to go at X", "roles to be axed"
+           r"|\b(?:jobs|roles|posts|positions)\s+(?:are\s+|were\s+)?(?:set\s+)?(?:to\s+go|will\s+go|to\s+be\s+(?:cut|axed|lost|shed|"
+           r"eliminated|scrapped))\b" +
            r"|job\s+cuts|jobs?\s+(?:losses|reductions)|(?:firing|fires|fired|sack(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
            r"|downsiz(?:e|es|ed|ing)|redundanc(?:y|ies)",
     # only completes the headline's cut (_fill_from_title), never an event by itself
@@ -227,14 +256,30 @@ _TRIGGERS: dict[str, str] = {
     "hire": r"(?!hiring\s+managers?)(?<!pause\s)(?<!pauses\s)(?<!freeze\s)(?<!halt\s)(?<!slow\s)hir(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?" + _PEOPLE +
             r"|(?:to\s+)?hire\s+(?:up\s+to\s+|about\s+|more\s+than\s+)?\d[\d,.]*\s?k?\b|recruit(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?" + _PEOPLE +
             r"|creat(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs|add(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:new\s+)?jobs"
-            r"|(?:triple|double)s?\s+(?:its\s+)?(?:workforce|headcount|staff)|hiring\s+spree"
-            r"|(?:seek|seeks|seeking|sought|look(?:s|ing)?\s+for)\s+(?:\S+\s+){0,2}?(?:candidates|applicants|hires|recruits)\b"
-            r"|(?:list|lists|listed|listing|post|posts|posted|posting|advertis(?:e|es|ed|ing))\s+(?:an?\s+|new\s+)?(?:\S+\s+){0,2}?"
+            r"|creat(?:e|es|ed|ing)\s+(?:\S+\s+){0,3}?(?:new\s+)?(?:roles|positions)\b"
+            r"|(?:open(?:s|ed|ing)|(?:to|will|plans?\s+to)\s+open)\s+(?:up\s+)?(?:\S+\s+){0,3}?(?:jobs|roles|positions|vacancies)\b"  # the verb, not "900 open positions"
+            r"|(?:has|have|had)\s+(?:\S+\s+){0,3}?(?:job\s+)?(?:openings|vacancies)\b"
+            # a workforce grown ("to double its AI workforce", "expands its AI team"), not its output
+            r"|(?:tripl|doubl|expand|boost|increas|bolster)\w*\s+(?:its\s+|their\s+)?(?:\S+\s+){0,2}?(?:workforce|headcount|staff|"
+            r"teams?)\b(?!\s+(?:productivity|efficiency|morale|engagement|output|skills|wellbeing|satisfaction|experience))"
+            r"|hiring\s+spree"
+            r"|(?:seek|seeks|seeking|sought|look(?:s|ing)?\s+for|search(?:es|ing)?\s+for)\s+(?:an?\s+|\d[\d,]*\s+|more\s+|new\s+)?"
+            r"(?:\S+\s+){0,3}?(?:candidates|applicants|hires|recruits|managers?|engineers?|heads?\s+of|directors?|officers?|leads?|"
+            r"specialists?|experts?|analysts?|trainers?|tutors?|researchers?|scientists?|developers?|designers?|talent)\b"
+            r"|(?:list|lists|listed|listing|post|posts|posted|posting|advertis(?:e|es|ed|ing))\s+(?:an?\s+|new\s+)?(?:\S+\s+){0,4}?"
             r"(?:jobs?|roles?|positions?|vacanc(?:y|ies)|openings?)\b(?!\s+but\s+not)",
     "freeze": r"(?:paus(?:e|es|ed|ing)|freez(?:e|es|ing)|froze|halt(?:s|ed|ing)?|suspend(?:s|ed|ing)?|slow(?:s|ed|ing)?|clos(?:e|es|ed|ing))\s+(?:\S+\s+){0,2}?hiring"
-              r"|hiring\s+(?:freeze|pause|halt)|stop(?:s|ped|ping)?\s+hiring|not\s+(?:be\s+)?(?:hire|hiring|backfill)",
+              r"|hiring\s+(?:freeze|pause|halt)|stop(?:s|ped|ping)?\s+hiring|not\s+(?:be\s+)?(?:hire|hiring|backfill)"
+              r"|(?:won['’]t|will\s+not|no\s+longer|not\s+going\s+to)\s+(?:be\s+)?(?:hir(?:e|ing)|backfill(?:ing)?)\b"
+              # headcount only when AI cannot do the work ("use AI before asking for more headcount")
+              r"|before\s+(?:asking\s+for|requesting|getting|adding)\s+(?:more|new|additional)\s+(?:headcount|staff|people|hires|employees)",
     "reskill": r"re-?skill(?:s|ed|ing)?|up-?skill(?:s|ed|ing)?|re-?train(?:s|ed|ing)?|"
-               r"train(?:s|ed|ing)?\s+(?:\S+\s+){0,3}?(?:staff|workers|employees|its\s+(?!(?:own\s+)?(?:ai|a\.i\.|chatbots?|chatgpt|models?|llms?|algorithms?|systems?|bots?|software|tools?|data)\b)\S+|people|teachers|nurses)\b|"
+               r"train(?:s|ed|ing)?\s+(?!on\b|with\b|using\b|(?:(?:its|their|the|an?|own|new|generative|large)\s+){0,2}(?:ai|a\.i\.|"
+               r"models?|llms?|chatbots?|chatgpt|algorithms?|systems?|bots?|software|tools?|data|neural|language\s+models?)\b)"
+               r"(?:\S+\s+){0,3}?(?:staff|workers|employees|its\s+(?!(?:own\s+)?(?:ai|a\.i\.|chatbots?|chatgpt|models?|llms?|algorithms?|systems?|bots?|software|tools?|data)\b)\S+|people|teachers|nurses)\b|"
+               # an academy or bootcamp for the organisation's staff ("launches AI academy for its staff")
+               r"(?:ai|skills|training|learning|digital)\s+(?:academy|bootcamp|school|university|curriculum)\s+for\s+"
+               r"(?:its\s+|their\s+|all\s+)?(?:\S+\s+){0,2}?" + _STAFF + r"\b|"
                r"(?:ai|skills)\s+training\s+(?:programme|program|course|for)|"
                r"training\s+(?:drive|push|programm?e?s?|courses?|scheme|initiative|academy)|"
                r"(?:programm?e?|initiative|scheme|drive|courses?)\s+to\s+(?:re-?)?train|"
@@ -249,6 +294,25 @@ _TRIGGERS: dict[str, str] = {
              r"(?![\s-]+(?:training|courses?|skills?|literacy|education|classes|jobs?|roles?|positions?)\b)"
              r"[^.]{0,40}?\b(?:to|for|across|at)?\s*(?:its\s+)?"
              r"(?:staff|workers|employees|workforce|teams|agents|bankers|lawyers|nurses|consultants)",
+    "adopt_use": r"\b(?:is|are|goes|go|going|went|gone|been)\s+all[\s-]+in\s+on\s+(?:\S+\s+){0,2}?" + _AI_THING + r"\b"
+                 r"|(?:giv(?:e|es|ing)|gave|grant(?:s|ed|ing)?|offer(?:s|ed|ing)?)\s+(?:all\s+(?:of\s+)?|every\s+|its\s+|their\s+)?"
+                 r"(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\s+access\s+to\s+(?:\S+\s+){0,3}?" + _AI_THING + r"\b"
+                 r"|\b(?:use[sd]?|using|utili[sz](?:e|es|ed|ing)|tap(?:s|ped|ping)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
+                 r"(?:\S+\s+){1,6}?to\s+(?:help\s+(?:\S+\s+)?)?" + _WORK_TASK +
+                 # a roll-out verb with a task: "police will introduce AI technology to identify posts"
+                 r"|\b(?:introduc(?:e|es|ed|ing)|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
+                 r"(?:\S+\s+){1,6}?to\s+(?:help\s+(?:\S+\s+)?)?(?:identify|detect|flag|spot|" + _WORK_TASK[3:] +
+                 r"|\b(?:us(?:e|es|ed|ing))\s+(?:an?\s+)?(?:ai|a\.i\.)[\s-](?:generated|assisted|created|made|written|powered)\s+(?:\S+\s+){0,2}?"
+                 r"(?:art|artwork|images?|voices?|scripts?|articles?|stories|content|music|backgrounds?|presenters?|anchors?|news)\b"
+                 r"|(?:bring(?:s|ing)?|brought|extend(?:s|ed|ing)?|launch(?:es|ed|ing)?|unveil(?:s|ed|ing)?|buil(?:d|ds|t|ding)|"
+                 r"develop(?:s|ed|ing)?)\s+(?:\S+\s+){0,4}?" + _AI_THING + r"\b(?![\s-]+(?:training|courses?|skills?|jobs?|roles?|academy|"
+                 r"bootcamp|school|university|curriculum)\b)"
+                 r"[^.]{0,40}?\b(?:to|for|across)\s+(?:all\s+(?:of\s+)?|every\s+)?(?:its|their)\s+(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\b"
+                 r"|(?:mak(?:e|es|ing)|made)\s+(?:\S+\s+){0,4}?" + _AI_THING + r"\b[^.]{0,30}?\bavailable\s+to\s+"
+                 r"(?:(?:all|every|its|their|of)\s+)*(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\b"
+                 r"|equip(?:s|ped|ping)?\s+(?:(?:all|every|its|their)\s+)*(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\s+with\s+(?:\S+\s+){0,3}?" + _AI_THING + r"\b"
+                 r"|(?:tells?|told|orders?|ordered|requires?|required|asks?|asked|urges?|urged|mandates?|mandated|push(?:es|ed))\s+"
+                 r"(?:(?:all|every|its|their)\s+)*(?:[\w,-]+\s+){0,2}?" + _STAFF + r"\s+to\s+(?:\S+\s+){0,2}?use\s+(?:\S+\s+){0,2}?" + _AI_THING + r"\b",
     "adopt_generic": r"(?:install(?:s|ed|ing)?|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?:\S+\s+){0,3}?(?:robots|AI\b|A\.I\.|chatbots?|generative\s+AI|copilot)|"
                      # an AI hired as if staff ("Wendy's hired Google AI to take your order"): only a
                      # name or article between, never AI people ("hire AI talent", "AI engineers")
@@ -260,13 +324,20 @@ _TRIGGERS: dict[str, str] = {
                      r"vendors?|contractors?)\b)",
     "replace": r"replac(?:e|es|ed|ing)\s+(?:\S+\s+){0,5}?(?:with|by)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial|chatbots?|"
                r"robots?|automation|algorithms?|generative)|"
-               r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:ai|chatbots?|robots?)|"
+               r"(?:swap|substitut)\w*\s+(?:\S+\s+){0,4}?(?:for|with)\s+(?:(?:an?|the|its|their)\s+)?(?:\S+\s+)?(?:ai|a\.i\.|chatbots?|robots?|"
+               r"automation|algorithms?|(?:ai|gpt)-[\w-]+)\b|"
+               # "its AI assistant does the work of 700 agents" (needs AI in the sentence: _NEEDS_AI)
+               r"\b(?:do(?:es|ing)?|did|perform(?:s|ed|ing)?|handl(?:e|es|ed|ing))\s+the\s+(?:work|jobs?|equivalent\s+work|workload)\s+of\s+"
+               r"(?:\S+\s+){0,3}?" + _PEOPLE + r"|"
                r"(?:use|uses|used|using)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial\s+intelligence|automation|robots?|"
                r"chatbots?|generative\s+ai)\s+(?:\(ai\)\s+)?to\s+replace\b",
     "strike": r"\bon\s+strike|"
               r"strik(?:e|es)\s+(?:over|against|for|ends?|began|begins|continues|enters|at)\b|"
               r"(?:join(?:s|ed)?|end(?:s|ed)?|start(?:s|ed)?|launch(?:es|ed)?|call(?:s|ed)?)\s+(?:\S+\s+){0,3}?strikes?\b|"
-              r"(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]?\s+strikes?\b|"
+              r"\b(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]?\s+strikes?\b|"
+              # strike action taken (a vote to authorise one is not a strike: test4's gold)
+              r"\b(?:tak(?:e|es|ing)|took|taken|begin|begins|began|start(?:s|ed|ing)?|launch(?:es|ed|ing)?|stag(?:e|es|ed|ing))\s+"
+              r"(?:\S+\s+){0,2}?(?:strike|industrial)\s+action\b|"
               r"(?<!to\s)strike\s+(?:by|of)\s+|\bstrik(?:ing|ed?)\s+(?:hollywood\s+|screen\s*)?(?:writers|actors|workers|members|staff|employees|nurses|teachers)|"
               r"\b(?:is|are|was|were|been|keep|kept|still|remain|remains)\s+striking\b|"
               r"hollywood['’]?s?\s+(?:\w+\s+)?strikes?\b|\b(?:twin|double|dual)\s+(?:hollywood\s+)?strikes\b|"
@@ -281,7 +352,8 @@ _TRIGGERS: dict[str, str] = {
               r"\b(?:to|will|plans?|planned|vot(?:e|es|ed)\s+to|set\s+to|threaten(?:s|ed)?\s+to)\s+"
               r"(?:(?:to|go\s+on|a|another)\s+){0,2}strike\b(?!\s+(?:a|an|the|back|at|over|against)\b)",
     "agreement": r"(?:reach(?:es|ed)?|strike[sd]?|struck|sign(?:s|ed)?|ratif(?:y|ies|ied)|approv(?:e|es|ed)|win|wins|won|secure[sd]?)\s+"
-                 r"(?:\S+\s+){0,4}?(?:deal|agreement|contract|protections?)|tentative\s+(?:deal|agreement)|"
+                 r"(?:\S+\s+){0,4}?(?:deal|agreement|contract|protections?|guardrails|safeguards)|"
+                 r"\bagree(?:s|d|ing)?\s+(?:to\s+|on\s+|upon\s+)(?:\S+\s+){0,4}?(?:deal|contract|protections?|guardrails|safeguards|limits|terms)\b|tentative\s+(?:deal|agreement)|"
                  r"new\s+contract|new\s+(?:labou?r|union)\s+(?:deal|agreement|contract)|contract\s+for\s+|(?:two|three|four|five|\d)-year\s+(?:deal|contract|agreement)|(?:deal|agreement|contract)\s+(?:with|that|includes|on|to)\s+(?:\S+\s+){0,6}?(?:ai|a\.i\.|artificial)",
     "policy": r"(?:pass(?:es|ed)?|enact(?:s|ed)?|adopt(?:s|ed)?|approv(?:es|ed)|introduc(?:es|ed)|propos(?:es|ed)|"
               r"unveil(?:s|ed)?|issu(?:es|ed)|sign(?:s|ed)?)\s+(?:\S+\s+){0,4}?(?:law|bill|rules?|regulations?|act|"
@@ -289,6 +361,7 @@ _TRIGGERS: dict[str, str] = {
               r"a\.i\.|generative)|(?:regulat(?:e|es|ed|ing)|restrict(?:s|ed|ing)?|limit(?:s|ed|ing)?|bars?|barred)\s+"
               r"(?:\S+\s+){0,4}?(?:ai|a\.i\.|algorithms?|automated|chatgpt|chatbots?|generative|copilot)|"
               r"warn(?:s|ed|ing)?\s+(?:its\s+|their\s+)?(?:staff|employees|workers)\s+(?:about|against|not\s+to)|"
+              r"requir(?:e|es|ed|ing)\s+(?:\S+\s+){0,2}?(?:employers|companies|firms|businesses)\s+to\s+(?:\S+\s+){0,5}?(?:ai|a\.i\.|algorithms?|automated)\b|"
               # a law taking effect ("New York's new AI hiring law just went into effect")
               r"(?:law|rules?|regulations?|act|ordinance|ban)\s+(?:\w+\s+){0,2}?(?:went|goes|go|takes?|took|taking|came|comes|"
               r"coming)\s+(?:into\s+)?effect",
@@ -297,18 +370,22 @@ _TRIGGERS: dict[str, str] = {
 # ("ai$": exactly that word): one split and a dictionary look-up per word instead of a
 # regular-expression scan (most news has none of them).
 _STEMS = {
-    "cut": "lay laid cut slash shed elimin ax trim reduc fir sack downsiz redundan job",
+    "cut": "lay laid cut slash shed elimin ax trim reduc fir sack downsiz redundan job scrap cull terminat let shut "
+           "disband dissolv shr role post position",
     "cut_loss": "lose lost losing",
-    "hire": "hir recruit creat add tripl doubl seek sought look list post advertis",
-    "freeze": "hiring backfill",
+    "hire": "hir recruit creat add tripl doubl seek sought look search list post advertis open has have had expand boost "
+            "increas bolster",
+    "freeze": "hiring hire backfill before",
     "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills program course "
-               "initiative scheme drive jobs apprentic free giv",
+               "initiative scheme drive jobs apprentic free giv academy bootcamp",
     "adopt": "roll deploy adopt introduc give test pilot trial provid offer",
+    "adopt_use": "all giv gave grant offer use using utili tap introduc deploy adopt bring brought extend launch unveil build built develop mak "
+                 "made equip tell told order requir ask urg mandat push",
     "adopt_generic": "install deploy adopt hir",
-    "replace": "replac swap substitut use using",
-    "strike": "strik walk picket hollywood twin double dual stoppage",
-    "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative",
-    "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn law rule regulation act ordinance",
+    "replace": "replac swap substitut use using do did perform handl",
+    "strike": "strik walk picket hollywood twin double dual stoppage tak took begin began start launch stag",
+    "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative agree",
+    "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn law rule regulation act ordinance requir",
 }
 _ACTION_PATTERNS = tuple((name, re.compile(pattern, re.I)) for name, pattern in _TRIGGERS.items())
 _STEM_ACTIONS: dict[str, tuple[int, ...]] = {}
@@ -407,7 +484,7 @@ _COUNTRIES = {
     "South Korea": "KR", "Korea": "KR", "Korean": "KR", "Brazil": "BR", "Mexico": "MX",
     "Netherlands": "NL", "Dutch": "NL", "Sweden": "SE", "Swedish": "SE", "Switzerland": "CH",
     "Swiss": "CH", "Israel": "IL", "Nigeria": "NG", "Kenya": "KE", "South Africa": "ZA",
-    "Philippines": "PH", "Vietnam": "VN", "Indonesia": "ID", "Poland": "PL", "Dublin": "IE",
+    "Northern Ireland": "UK", "Philippines": "PH", "Vietnam": "VN", "Indonesia": "ID", "Poland": "PL", "Dublin": "IE",
     "London": "UK", "New York": "US", "Los Angeles": "US", "San Francisco": "US", "Chicago": "US", "California": "US", "Bengaluru": "IN", "Bangalore": "IN",
 }
 _COUNTRY = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(_COUNTRIES, key=len, reverse=True)) + r")\b")
@@ -569,6 +646,8 @@ def _resolve(text: str, raw: str, start: int) -> tuple[str, int]:
     return raw, start
 
 
+_HEAD_OF = re.compile(r"((?:[A-Z][\w&.'’-]*\s+){0,3}?[A-Z][\w&.'’-]*?)(?:['’]s)?\s+(?:CEO|Chief\s+Executive|Boss|Chairman|"
+                      r"Chairwoman|Founder|Co-founder|President|Chief)(?:\s+[A-Z][\w.'’-]*){1,3}")
 _PEOPLE_IN = re.compile(r"\b(?:staff|workers|employees|people|members|nurses|teachers|drivers)\s+in\s+$", re.I)
 
 
@@ -591,7 +670,8 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
     title_case = first or _is_title_case(text)
     names = []
     for m in before:
-        raw, start = _trim_org(m.group(1), m.start(1), first=first)
+        titled = _HEAD_OF.fullmatch(m.group(1))  # "Amazon CEO Andy Jassy": the organisation, not its chief
+        raw, start = _trim_org(titled.group(1) if titled else m.group(1), m.start(1), first=first)
         if raw and not _is_person(raw, text, start) and not _APPOSED.search(text, max(0, start - 40), start):
             raw, start = _resolve(text, raw, start)
             if not title_case or _org_like(raw, context) or _subject_of(text, raw, start, trigger_start):
@@ -616,8 +696,12 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
 
 # the trigger is what is feared ("amid fears of job losses"); not "of concern to the actors and
 # writers on strike" (to/among: the people concerned, who are the ones striking)
+_GENERIC_SUBJECT = re.compile(
+    r"\b(?-i:companies|firms|employers|businesses|bosses|banks|retailers|startups|brands|organi[sz]ations|governments|agencies|"
+    r"schools|universities|hospitals|publishers|newsrooms|recruiters|professors|researchers|scientists|students|users|"
+    r"people|teachers|doctors|lawyers)\s+(?:(?:now|also|still|increasingly|already|are|that|who|can|will|to)\s+)*$")
 _FEARED = re.compile(r"\b(?:fears?|feared|worr(?:y|ies|ied)|afraid|concerns?|anxiety|threat|risks?)\b"
-                     r"(?!\s+(?:to|among)\s)(?:\s+\S+){0,6}\s*$", re.I)
+                     r"(?!\s+(?:to|among|by|with|after)\s)(?:\s+\S+){0,6}\s*$", re.I)
 _DIRECTED = re.compile(r"\b(?:tells?|told|urges?|urged|asks?|asked|calls\s+on|called\s+on|pressures?|pressed|"
                        r"orders?|ordered|forces?|forced)\s+(?:\S+\s+){1,3}?to\s+(?:\S+\s+)?$", re.I)
 _HEADLINE_MODAL = re.compile(r"\b(?:could|might|(?-i:may)|would|can)\b", re.I)
@@ -682,7 +766,10 @@ def _name_inner(words: list[str], k: int, good: list[bool]) -> bool:
     while j < len(words) and words[j][:1].isupper() and not _ORG_CUE.fullmatch(words[j].rstrip(".,:;")):
         j += 1
     return j < len(words) and k > 0 and good[k - 1] and bool(_ORG_CUE.fullmatch(words[j].rstrip(".,:;")))
-_VERBLIKE_OK = {"boeing", "united", "limited", "red", "xing", "ping", "tyson", "feed"}
+_VERBLIKE_OK = {"boeing", "united", "limited", "red", "xing", "ping", "tyson", "feed",
+                # name words shaped like participles ("Associated Press", "Applied Materials")
+                "associated", "allied", "applied", "advanced", "consolidated", "integrated", "amalgamated",
+                "incorporated", "accredited", "chartered", "registered", "federated"}
 
 
 def _bad_word(word: str) -> bool:
@@ -692,7 +779,8 @@ def _bad_word(word: str) -> bool:
         return False
     if word.endswith("-") or re.search(r"-[a-z]", word) or re.fullmatch(r"\(?[A-Z]{1,6}\.[A-Z]{1,3}\)?", word):
         return True  # "AI-driven", "No-", a stock ticker "(ENEI.MI)"
-    if len(w) > 4 and w.endswith(("ing", "ed")) and w not in _VERBLIKE_OK and not word.isupper():
+    if (len(w) > 4 and w.endswith(("ing", "ed")) and w not in _VERBLIKE_OK and not word.isupper()
+            and not re.search(r"[a-z][A-Z]", word)):  # CamelCase is a name ("BuzzFeed", "DataRobotTrained")
         return True
     return (w in _NOT_ORG or w in _TITLE_VERBS) and w not in _ORG_HEAD_OK
 
@@ -713,6 +801,10 @@ def _org_ok(raw: str) -> bool:
         return False
     if re.search(r"\b(?:Day|Eve|Week|Festival|Olympics|Cup)$", name):
         return False  # "Independence Day", "Labor Day": a date, not an actor
+    if name.lower() in _GROUP_NOUNS:
+        return False  # "Studios Advertise ... Jobs": a sector, not an organisation
+    if re.fullmatch(r"[A-Z][a-z]+(?:workers|makers|drivers|writers)", name):
+        return False  # "Dockworkers strike ...": people, not an organisation
     return not re.fullmatch(r"[\d,.]+", name)
 
 
@@ -819,11 +911,15 @@ def _event_date(sentence: str, story_date: date | None) -> date | None:
 # the organisation's own voice ("IBM could replace 7,800 jobs with AI, CEO says": its chief
 # stating its plan).
 _OWN_VOICE = re.compile(r"\b(?:CEO|chief\s+executive|chief|boss|chairman|chairwoman|founder|spokes(?:man|woman|person)|"
-                        r"the\s+company|executives?|management)\s+(?:says|said|confirms|confirmed|told|tells)\b|"
+                        r"the\s+company|executives?|management)(?:\s+(?-i:[A-Z][\w.'’-]+)){0,3},?\s+(?:says|said|confirms|confirmed|told|tells)\b|"
                         r"\b(?:says|said|according\s+to)\s+(?:its\s+|the\s+company['’]s\s+)?(?:CEO|chief\s+executive|boss)\b")
 _REPORTED_WOULD = re.compile(r"\b(?:said|says|announced|announces|confirmed|confirms|told\s+\S+|informed\s+\S+|"
                              r"expects|expected)\s+(?:on\s+\w+\s+|\w+day\s+)?(?:that\s+)?(?:it|they|the\s+\w+)\s+"
                              r"(?:would|will)\s+$", re.I)
+
+
+_OWN_STAFF = re.compile(r"\b(?:its|our|the\s+company['’]s|the\s+firm['’]s|corporate)\s+(?:[\w-]+\s+)?(?:workforce|headcount|staff|"
+                        r"employees|jobs)\b", re.I)
 
 
 def _is_forecast(sentence: str, actor_end: int, trigger_start: int) -> bool:
@@ -837,6 +933,11 @@ def _is_forecast(sentence: str, actor_end: int, trigger_start: int) -> bool:
         return False
     if found and found.group().lower() in ("could", "may", "might", "would") and _OWN_VOICE.search(sentence):
         return False
+    if found and re.fullmatch(r"AI\s+will", found.group(), re.I) and (
+            re.fullmatch(r"['’]s\s+(?:[\w-]+\s+){0,2}", sentence[actor_end:found.start()])
+            or (_OWN_VOICE.search(sentence) and _OWN_STAFF.search(sentence, trigger_start))):
+        return False  # the organisation's own AI ("Klarna's AI will do the work of 700 agents"), or its
+        # chief on its own staff ("Amazon CEO says AI will shrink its corporate workforce")
     return bool(found)
 
 
@@ -900,7 +1001,7 @@ def extract_events(item: TextLike, story_date: date | datetime | None = None) ->
 _EARLIER = re.compile(r"\b(?:had\s+(?:\w+ly\s+|already\s+|earlier\s+|also\s+)?(?:been\s+)?|earlier\s+|previously\s+)$", re.I)
 _ELECTION = re.compile(r"\bif\s+(?:he|she|they|I|we)?\s*(?:is|are|am|gets?|were)?\s*(?:re-?)?elected\b|"
                        r"\bcampaign\s+(?:promise|pledge)|\b(?:presidential|mayoral|gubernatorial)\s+(?:candidate|hopeful|race)", re.I)
-_ACTION_OF = {"adopt_generic": "adopt", "cut_loss": "cut"}
+_ACTION_OF = {"adopt_generic": "adopt", "adopt_use": "adopt", "cut_loss": "cut"}
 # after the trigger: the event is off ("Redundancies suspended", "strike called off")
 _CALLED_OFF = re.compile(r"[\s,]*(?:(?:have|has|had|are|is|were|was|been|be)\s+)*(?:suspended|paused|halted|scrapped|"
                          r"cancel+ed|called\s+off|averted|postponed|shelved|put\s+on\s+hold|on\s+hold|reversed|"
@@ -1081,6 +1182,8 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
             re.match(r"end", m.group(), re.I) and re.search(r"\b(?:to|would|will|could|that|which)\s+$",
                                                            sent.text[max(0, m.start() - 12):m.start()], re.I))):
         return  # "an agreement that would end a monthslong strike", "100 Days Into Strike": context
+    if action in ("adopt", "cut", "hire", "freeze", "replace") and _GENERIC_SUBJECT.search(sent.text, max(0, m.start() - 40), m.start()):
+        return  # the subject is companies in general or people, not the organisation named earlier
     actor = _actor(sent, m.start(), m.end(), context)
     if (actor is not None and actor[1] >= m.end() and lead is not None
             and _PRONOUN.search(sent.text, max(0, m.start() - 80), m.start())):
@@ -1121,7 +1224,8 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
         return  # a product that helps others hire
     if action in ("cut", "hire", "freeze") and _ELECTION.search(sent.text):
         return  # a candidate's promise: "vowed to cut 1 million federal employees if elected"
-    if (raw in _COUNTRIES or raw.rstrip(".") + "." in _COUNTRIES) and action not in ("policy", "reskill"):
+    if action not in ("policy", "reskill") and any(
+            p in _COUNTRIES or p.rstrip(".") + "." in _COUNTRIES for p in [raw, *re.split(r"\s+(?:and|And)\s+|,\s*", raw)] if p):
         _fill_from_title(found, sent, m, action, others)
         return  # "UK firms cut ...": a place, not an actor; "2,000 workers at London hub will strike"
     if action in ("strike", "agreement") and not re.search(

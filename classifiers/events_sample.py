@@ -38,6 +38,29 @@ file (by id or title), deduplicated by title, in two strata:
   N  not AI×work but with an AI word and an event word (`AI6`, `EVENT6`): a seeded draw
      (default 20), the hard negatives
 
+With `--split test8` it draws round 6's held-out split (about 150 items, as event-rich as
+honest sampling allows, resembling a sealed set of AI×work news items), in four strata:
+
+  F  every item of `../shared/corpus/feeds/*.xml` (2024-26 outlets: Reuters, AP, Ars, The Verge,
+     HR Dive, ...; parsed with feedparser; title + summary with the HTML stripped, whitespace
+     joined, cut to 300 characters at a word) with an AI word (`AI6`) in title or summary, not
+     already in the file (by id or title; test3's twelve feed items are matched by title),
+     deduplicated by title; id "feed-" + sha1(link)[:12] (`item_id` with another prefix)
+  X  replay-2023 items the default classifier calls AI×work that have an event word (`EVENT6`):
+     all of them if there are at most `--sizes X=` (default 50), else a seeded draw of that many.
+     Only 12 are left (earlier splits drew most of them; learned-312d9dd43f49), so to reach
+     about 150 items:
+  Y  replay-2023 items the classifier calls AI×work with no event word (test7's population,
+     unusual wordings): a seeded draw (default 44 of 124)
+  N  replay-2023 items with an AI and an event word (`AI6`, `EVENT6`) that the classifier does
+     not call AI×work: a seeded draw (default 15 of 190), the hard negatives
+
+Replay items for test8 are only those whose id ends in an even hex digit (0 2 4 6 8 a c e):
+the engineer tuning the rules in parallel draws from the odd ones, so the two never share an
+item; an even item whose title is also an odd item's (syndicated copies: 58 of the 8,463
+even titles with an event word) is left out too. Stratum sizes (seed 19, eval file of 564
+lines): F 79, X 12, Y 44, N 15 = 150.
+
 Prints one JSON line per item with an empty `events` list and `split`/`sample` set; the gold is
 written by reading each item, before the extractor runs on the split.
 """
@@ -45,6 +68,7 @@ written by reading each item, before the extractor runs on the split.
 from __future__ import annotations
 
 import argparse
+import glob
 import gzip
 import hashlib
 import json
@@ -54,6 +78,8 @@ import sys
 from pathlib import Path
 
 DEFAULT_REPLAY = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "replay-2023.jsonl.gz"
+DEFAULT_FEEDS = DEFAULT_REPLAY.parent / "feeds"
+EVEN_HEX = frozenset("02468ace")
 
 _NUM = (r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?(?:k|m|million|thousand|lakh|crore)?|"
         r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|"
@@ -79,8 +105,65 @@ WORK6 = re.compile(r"\b(?:jobs?|workers?|workforce|employees?|employ\w*|staff\w*
                    r"redundanc\w*|workplace|reskill\w*|upskill\w*|retrain\w*)\b", re.I)
 
 
-def item_id(url: str) -> str:
-    return "rp-" + hashlib.sha1(url.encode()).hexdigest()[:12]
+def item_id(url: str, prefix: str = "rp-") -> str:
+    return prefix + hashlib.sha1(url.encode()).hexdigest()[:12]
+
+
+def title_key(title: str) -> str:
+    return re.sub(r"\W+", " ", title.lower()).strip()
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(html: str, limit: int = 300) -> str:
+    """HTML stripped, entities decoded, whitespace joined, cut at a word to about `limit` chars."""
+    import html as _html
+
+    text = re.sub(r"\s+", " ", _html.unescape(_TAG.sub(" ", html or ""))).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[:cut.rfind(" ")] if " " in cut else cut
+
+
+def feed_rows(feeds_dir: Path, known_ids: set[str], seen_titles: set[str]) -> list[dict]:
+    """test8's stratum F: every feed item with an AI word, not already known, one per title."""
+    import feedparser
+
+    out = []
+    for path in sorted(glob.glob(str(Path(feeds_dir) / "*.xml"))):
+        for entry in feedparser.parse(path).entries:
+            title = plain_text(entry.get("title") or "", 1000)
+            summary = plain_text(entry.get("summary") or entry.get("description") or "")
+            key, link = title_key(title), entry.get("link") or title
+            rid = item_id(link, "feed-")
+            if not key or key in seen_titles or rid in known_ids or not AI6.search(f"{title}\n{summary}"):
+                continue
+            seen_titles.add(key)
+            when = entry.get("published_parsed") or entry.get("updated_parsed")
+            out.append({"id": rid, "published": "%04d-%02d-%02d" % tuple(when[:3]) if when else "",
+                        "title": title, "summary": summary})
+    return out
+
+
+def _classify_test8(pool: list[dict], strata: dict[str, list[dict]], batch: int = 500) -> None:
+    """test8: X = AI×work by the default classifier with an event word, Y = AI×work without
+    one, N = not AI×work with an AI and an event word."""
+    from classifiers.base import TextItem, get_classifier
+
+    clf = get_classifier()
+    print(f"classifier: {clf.name} {clf.version}", file=sys.stderr)
+    for i in range(0, len(pool), batch):
+        chunk = pool[i:i + batch]
+        items = [TextItem(id=r["id"], title=r["title"], summary=r["summary"], text="") for r in chunk]
+        for row, verdict in zip(chunk, clf.classify(items)):
+            text = f"{row['title']}\n{row['summary']}"
+            event = bool(EVENT6.search(text))
+            if verdict.is_ai_work:
+                strata.setdefault("X" if event else "Y", []).append(row)
+            elif event and AI6.search(text):
+                strata.setdefault("N", []).append(row)
 
 
 def _classify_strata(pool: list[tuple[dict, bool]], strata: dict[str, list[dict]],
@@ -101,21 +184,32 @@ def _classify_strata(pool: list[tuple[dict, bool]], strata: dict[str, list[dict]
 
 
 def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
-         sizes: dict[str, int], split: str = "test5") -> list[dict]:
+         sizes: dict[str, int], split: str = "test5", feeds: Path | None = None) -> list[dict]:
     strata: dict[str, list[dict]] = {k: [] for k in sizes}
     seen = set(known_titles)
     pool7: list[tuple[dict, bool]] = []
+    pool8: list[dict] = []
+    odd_titles: set[str] = set()
+    if split == "test8":
+        strata["F"] = feed_rows(feeds or DEFAULT_FEEDS, known_ids, seen)
     with gzip.open(replay, "rt", encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
             title, summary = rec.get("title") or "", rec.get("summary") or ""
             key = re.sub(r"\W+", " ", title.lower()).strip()
             rid = item_id(rec.get("url") or title)
+            if split == "test8" and rid[-1] not in EVEN_HEX:
+                odd_titles.add(key)  # the parallel tuner's half; checked before the dedup
+                continue
             if not key or key in seen or rid in known_ids:
                 continue
             text = f"{title}\n{summary}"
             row = {"id": rid, "published": str(rec.get("published") or "")[:10], "title": title,
                    "summary": summary}
+            if split == "test8":
+                seen.add(key)
+                pool8.append(row)
+                continue
             if split == "test7":
                 pool7.append((row, bool(AI6.search(text) and EVENT6.search(text))))
                 seen.add(key)
@@ -135,6 +229,8 @@ def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
                 strata["N"].append(row)
     if split == "test7":
         _classify_strata(pool7, strata)
+    if split == "test8":
+        _classify_test8([r for r in pool8 if title_key(r["title"]) not in odd_titles], strata)
     rng = random.Random(seed)
     out = []
     for name, n in sizes.items():
@@ -152,16 +248,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("replay", nargs="?", default=str(DEFAULT_REPLAY))
     ap.add_argument("--eval", dest="eval_path", default="tests/data/events-eval.jsonl")
     ap.add_argument("--seed", type=int, default=19)
-    ap.add_argument("--split", default="test5", choices=["test5", "test6", "test7"])
-    ap.add_argument("--sizes", default=None, help="items per stratum; -1: all "
-                    "(default A=-1,N=30 for test5, W=-1,E=29 for test6, X=80,N=20 for test7)")
+    ap.add_argument("--split", default="test5", choices=["test5", "test6", "test7", "test8"])
+    ap.add_argument("--feeds", default=str(DEFAULT_FEEDS), help="test8: the folder of feed XML files")
+    ap.add_argument("--sizes", default=None, help="items per stratum; -1: all (default A=-1,N=30 for "
+                    "test5, W=-1,E=29 for test6, X=80,N=20 for test7, F=-1,X=50,Y=44,N=15 for test8)")
     args = ap.parse_args(argv)
     known = [json.loads(l) for l in Path(args.eval_path).read_text(encoding="utf-8").splitlines() if l.strip()]
     ids = {str(r.get("id")) for r in known}
-    titles = {re.sub(r"\W+", " ", (r.get("title") or "").lower()).strip() for r in known}
-    spec = args.sizes or {"test6": "W=-1,E=29", "test7": "X=80,N=20"}.get(args.split, "A=-1,N=30")
+    titles = {title_key(r.get("title") or "") for r in known}
+    spec = args.sizes or {"test6": "W=-1,E=29", "test7": "X=80,N=20",
+                          "test8": "F=-1,X=50,Y=44,N=15"}.get(args.split, "A=-1,N=30")
     sizes = {k: int(v) for k, v in (p.split("=") for p in spec.split(","))}
-    for row in draw(Path(args.replay), ids, titles, args.seed, sizes, args.split):
+    for row in draw(Path(args.replay), ids, titles, args.seed, sizes, args.split, Path(args.feeds)):
         print(json.dumps(row, ensure_ascii=False))
     return 0
 
