@@ -215,7 +215,10 @@ _PEOPLE = (r"(?:jobs?|workers?|employees?|staff(?:ers)?|roles?|positions?|people
            r"professionals?|nurses?|teachers?|clerks?|programmers?|moderators?|"
            r"translators?|designers?|associates?|managers?|reporters?|youths?|students|learners|researchers|scientists|"
            r"apprentices|graduates|interns|civil\s+servants|"
-           r"talent|(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))")
+           r"talent|(?:job|staff|headcount|workforce)\s+(?:cuts|reductions?|losses))"
+           # a people word as a modifier is no people ("cuts developer pricing", "cut staff costs")
+           r"(?![\s-]+(?:pricing|prices?|fees?|costs?|tools?|platforms?|programs?|programmes?|conferences?|"
+           r"accounts?|apis?|access|tiers?|plans?|seats?|licen[cs]es?|subscriptions?|portals?|kits?)\b)")
 # an AI system in a roll-out or use ("deploys an AI assistant", "access to ChatGPT Enterprise")
 _AI_THING = (r"(?:ai|a\.i\.|artificial\s+intelligence|chatbots?|chatgpt|copilot|generative|assistants?|robots?|algorithms?|gpt-?\d\w*|llms?|"
              r"(?:ai|openai|gpt)-[\w-]+)")
@@ -226,6 +229,7 @@ _STAFF = (r"(?:staff(?:ers)?|workers|employees|workforce|teams?|agents|bankers|l
 # a task staff do that an organisation has AI do ("used AI to recreate a deceased actor's voice",
 # "uses AI to screen job applicants"); not a product feature for customers ("to personalise")
 _WORK_TASK = (r"(?:screen|recruit|hire|interview|translate|voice|dub|recreate|reconstruct|clone|replicate|narrate|"
+              r"(?:find|source|match|vet)\s+(?:\S+\s+){0,2}?(?:candidates|applicants|recruits|hires|talent)\b|"
               r"illustrate|grade|mark|diagnose|triage|"
               r"(?:answer|handle|field|respond\s+to)(?!\s+(?:your|you)\b)|"
               r"(?:monitor|track|surveil|watch|manage)\s+(?:its\s+|their\s+)?(?:\S+\s+)?(?:staff|workers|employees|drivers|agents)|"
@@ -297,7 +301,7 @@ _TRIGGERS: dict[str, str] = {
     "adopt_use": r"\b(?:is|are|goes|go|going|went|gone|been)\s+all[\s-]+in\s+on\s+(?:\S+\s+){0,2}?" + _AI_THING + r"\b"
                  r"|(?:giv(?:e|es|ing)|gave|grant(?:s|ed|ing)?|offer(?:s|ed|ing)?)\s+(?:all\s+(?:of\s+)?|every\s+|its\s+|their\s+)?"
                  r"(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\s+access\s+to\s+(?:\S+\s+){0,3}?" + _AI_THING + r"\b"
-                 r"|\b(?:use[sd]?|using|utili[sz](?:e|es|ed|ing)|tap(?:s|ped|ping)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
+                 r"|\b(?:use[sd]?|using|utili[sz](?:e|es|ed|ing)|tap(?:s|ped|ping)?|employ(?:s|ed|ing)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
                  r"(?:\S+\s+){1,6}?to\s+(?:help\s+(?:\S+\s+)?)?" + _WORK_TASK +
                  # a roll-out verb with a task: "police will introduce AI technology to identify posts"
                  r"|\b(?:introduc(?:e|es|ed|ing)|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
@@ -308,6 +312,11 @@ _TRIGGERS: dict[str, str] = {
                  r"develop(?:s|ed|ing)?)\s+(?:\S+\s+){0,4}?" + _AI_THING + r"\b(?![\s-]+(?:training|courses?|skills?|jobs?|roles?|academy|"
                  r"bootcamp|school|university|curriculum)\b)"
                  r"[^.]{0,40}?\b(?:to|for|across)\s+(?:all\s+(?:of\s+)?|every\s+)?(?:its|their)\s+(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\b"
+                 # an organisation-wide AI tool rolled out ("FDA rushed out agency-wide AI tool")
+                 r"|(?:roll(?:s|ed|ing)?\s+out|rush(?:es|ed|ing)?\s+out|releas(?:e|es|ed|ing)|launch(?:es|ed|ing)?|deploy(?:s|ed|ing)?|"
+                 r"introduc(?:e|es|ed|ing)|unveil(?:s|ed|ing)?)\s+(?:(?:an?|its|the|new|first)\s+)*"
+                 r"(?:agency|company|firm|enterprise|organi[sz]ation|department|government|bank|group|workforce|staff|office)[\s-]wide\s+"
+                 r"(?:\S+\s+){0,2}?" + _AI_THING + r"\b"
                  r"|(?:mak(?:e|es|ing)|made)\s+(?:\S+\s+){0,4}?" + _AI_THING + r"\b[^.]{0,30}?\bavailable\s+to\s+"
                  r"(?:(?:all|every|its|their|of)\s+)*(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\b"
                  r"|equip(?:s|ped|ping)?\s+(?:(?:all|every|its|their)\s+)*(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\s+with\s+(?:\S+\s+){0,3}?" + _AI_THING + r"\b"
@@ -332,6 +341,8 @@ _TRIGGERS: dict[str, str] = {
                r"(?:use|uses|used|using)\s+(?:\S+\s+){0,2}?(?:ai|a\.i\.|artificial\s+intelligence|automation|robots?|"
                r"chatbots?|generative\s+ai)\s+(?:\(ai\)\s+)?to\s+replace\b",
     "strike": r"\bon\s+strike|"
+              # work stopped as a protest ("moderators stop work in protest", "staff down tools")
+              r"\b(?:stop(?:s|ped|ping)?\s+work(?:ing)?|down(?:s|ed)?\s+tools)\b(?=[^.]{0,20}\b(?:protest|over|against|in\s+a\s+dispute)\b)|"
               r"strik(?:e|es)\s+(?:over|against|for|ends?|began|begins|continues|enters|at)\b|"
               r"(?:join(?:s|ed)?|end(?:s|ed)?|start(?:s|ed)?|launch(?:es|ed)?|call(?:s|ed)?)\s+(?:\S+\s+){0,3}?strikes?\b|"
               r"\b(?:writers|actors|workers|union|guild|staff|nurses|teachers)['’]?\s+strikes?\b|"
@@ -379,11 +390,12 @@ _STEMS = {
     "reskill": "reskill re-skill upskill up-skill retrain re-train train ai$ skills program course "
                "initiative scheme drive jobs apprentic free giv academy bootcamp",
     "adopt": "roll deploy adopt introduc give test pilot trial provid offer",
-    "adopt_use": "all giv gave grant offer use using utili tap introduc deploy adopt bring brought extend launch unveil build built develop mak "
+    "adopt_use": "all giv gave grant offer use using utili tap employ introduc deploy adopt bring brought extend launch unveil build built develop mak "
+                 "roll rush releas "
                  "made equip tell told order requir ask urg mandat push",
     "adopt_generic": "install deploy adopt hir",
     "replace": "replac swap substitut use using do did perform handl",
-    "strike": "strik walk picket hollywood twin double dual stoppage tak took begin began start launch stag",
+    "strike": "strik walk picket hollywood twin double dual stoppage tak took begin began start launch stag stop down",
     "agreement": "reach strike struck sign ratif approv win won secur deal agreement contract tentative agree",
     "policy": "pass enact adopt approv introduc propos unveil issu sign ban regulat restrict limit bar warn law rule regulation act ordinance requir",
 }
@@ -453,6 +465,7 @@ _NOT_ORG = {w.lower() for w in (
     "AI A.I. Artificial Intelligence Generative ChatGPT GPT Chatbot Chatbots Robots Robot Automation "
     "CEO CFO Chief Executive Report Reports Study Survey Analysis Opinion Exclusive Update Breaking "
     "Live Watch Video Podcast Q&A Jobs Job Workers Employees Staff Layoffs Layoff Hiring Union Unions "
+    "Moderators Drivers Pilots Contractors Engineers Developers Journalists Reporters Doctors "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June "
     "July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
     "Big Tech Wall Street Silicon Valley Company Companies Firm Firms Bank Banks Government Officials "
@@ -597,7 +610,9 @@ def _org_like(raw: str, context: str) -> bool:
 # headline (or follows a colon or a "Report:"-style label) and only auxiliaries stand between it
 # and the trigger ("Luno Axes 35% of Staff", "Shopify To Cut 20%", "Acme Plans To Lay Off").
 # Stop-lists keep out sentence starts (_NOT_ORG), people (_is_person) and places (_COUNTRIES).
-_SUBJECT_GAP = re.compile(r"(?:['’]s)?\s+(?:(?:to|will|is|are|has|have|had|now|also|again|quietly|reportedly|"
+# the organisation's people between it and the verb ("Stack Overflow Moderators Stop Work")
+_SUBJECT_GAP = re.compile(r"(?:['’]s)?\s+(?:(?-i:[A-Z][\w-]*\s+)?(?:workers|staff|employees|moderators|drivers|nurses|teachers|"
+                          r"pilots|engineers|developers|journalists|contractors)\s+)?(?:(?:to|will|is|are|has|have|had|now|also|again|quietly|reportedly|"
                           r"further|officially|plans?\s+to|set\s+to|says\s+it\s+will|announces|begins|starts|"
                           r"is\s+set\s+to|moves\s+to|could|may)\s+)*$", re.I)
 
@@ -691,7 +706,22 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
                 raw, start = _resolve(text, raw, start)
                 if not title_case or _org_like(raw, context):
                     return raw, start, start + len(raw)
+    # an opening participle clause has the main clause's subject ("Before employing AI to find
+    # job candidates, Southwest Airlines had ..."): the name right after its comma
+    if _OPENING_CLAUSE.match(text) and "," not in text[:trigger_start]:
+        comma = text.find(",", trigger_end)
+        m = _ORG.match(text, comma + 1 + len(text[comma + 1:]) - len(text[comma + 1:].lstrip())) if comma > 0 else None
+        if m and _org_ok(m.group(1)) and not title_case:
+            raw, start = _trim_org(m.group(1), m.start(1))
+            if raw and not _is_person(raw, text, start):
+                return raw, start, start + len(raw)
     return None
+
+
+_NAME = r"[A-Z][\w&.'’-]*(?:[ \t][A-Z][\w&.'’-]*){0,2}"
+_LISTED = re.compile(r"(?:[ \t]*,[ \t]*" + _NAME + r")+(?:,?[ \t]+(?:and|&)[ \t]+" + _NAME + r")?")
+_LEGAL = re.compile(r"(?:Inc|Ltd|LLC|Corp|Co|PLC|Plc|SA|AG|NV|SE|GmbH|LP|LLP|Limited|Group|Holdings)\.?")
+_OPENING_CLAUSE = re.compile(r"\s*(?:<[^>]*>\s*)*(?:Before|After|By|While|Since|Besides)\s+[a-z]+ing\b")
 
 
 # the trigger is what is feared ("amid fears of job losses"); not "of concern to the actors and
@@ -700,6 +730,9 @@ _GENERIC_SUBJECT = re.compile(
     r"\b(?-i:companies|firms|employers|businesses|bosses|banks|retailers|startups|brands|organi[sz]ations|governments|agencies|"
     r"schools|universities|hospitals|publishers|newsrooms|recruiters|professors|researchers|scientists|students|users|"
     r"people|teachers|doctors|lawyers)\s+(?:(?:now|also|still|increasingly|already|are|that|who|can|will|to)\s+)*$")
+_GENERIC_BETWEEN = re.compile(
+    r"(?<!like\s)(?<!as\s)\b(?:as|more|many|most|some|other|all)\s+(?:\w+\s+)?(?-i:companies|firms|employers|businesses|organi[sz]ations|banks|"
+    r"retailers|startups|brands|agencies|publishers|newsrooms|schools|universities|hospitals)\b", re.I)
 _FEARED = re.compile(r"\b(?:fears?|feared|worr(?:y|ies|ied)|afraid|concerns?|anxiety|threat|risks?)\b"
                      r"(?!\s+(?:to|among|by|with|after)\s)(?:\s+\S+){0,6}\s*$", re.I)
 _DIRECTED = re.compile(r"\b(?:tells?|told|urges?|urged|asks?|asked|calls\s+on|called\s+on|pressures?|pressed|"
@@ -1218,6 +1251,9 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
             return
         if union_names is None and a_end <= m.start() and _is_forecast(sent.text, a_end, m.start()):
             return
+    if (action in ("adopt", "cut", "hire", "freeze", "replace") and actor is not None and a_end <= m.start()
+            and _GENERIC_BETWEEN.search(sent.text, a_end, m.start())):
+        return  # "Collaboration is key as more companies ... create positions": companies in general
     if action == "policy" and not (_AI.search(sent.text) and _WORKPLACE.search(sent.text)):
         return  # a law about something else, or about AI but not at work
     if action == "hire" and re.search(r"\bhelps?\b|\beasier\b", sent.text[max(0, m.start() - 90):m.start()], re.I):
@@ -1230,12 +1266,18 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
         return  # "UK firms cut ...": a place, not an actor; "2,000 workers at London hub will strike"
     if action in ("strike", "agreement") and not re.search(
             r"union|guild|workers|writers|actors|staff|employees|contract|labou?r|SAG|WGA|UAW|"
-            r"Teamsters|dockworkers|nurses|teachers|picket|Hollywood" + ("|strik" if action == "agreement" else ""),
+            r"Teamsters|dockworkers|nurses|teachers|moderators|drivers|pilots|doctors|journalists|picket|Hollywood" + ("|strik" if action == "agreement" else ""),
             sent.text if action == "strike" else sent.text[:m.start()] + " " + sent.text[m.end():],
             re.I):  # the deal's own "strikes a deal" is no sign of labour
         return  # a missile strike, a trade deal ("strike" itself is no sign of labour)
+    listed = None if union_names or actor is None or a_end > m.start() else _LISTED.match(sent.text, a_end)
+    if listed and _SUBJECT_GAP.fullmatch(sent.text, listed.end(), m.start()):
+        parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+(?:and|&)\s+", listed.group().strip(" ,")) if p]
+        if parts and all(_org_ok(p) and not _LEGAL.fullmatch(p) for p in parts):
+            raw, a_end = sent.text[a_start:listed.end()], listed.end()  # "Citi, HSBC, StanChart adopt ...": each
     names = union_names if union_names else [
-        normalise_company(part) for part in re.split(r"\s+(?:and|And)\s+", raw) if part]
+        normalise_company(part) for part in re.split(r"\s*,\s*(?:and\s+)?|\s+(?:and|And)\s+", raw)
+        if part and not _LEGAL.fullmatch(part)]
     for company in names:
         _add(found, sent, m, action, story_ai, story_date, raw, company, span_sent, a_start, a_end, others)
 
