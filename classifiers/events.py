@@ -301,7 +301,9 @@ _TRIGGERS: dict[str, str] = {
     "adopt_use": r"\b(?:is|are|goes|go|going|went|gone|been)\s+all[\s-]+in\s+on\s+(?:\S+\s+){0,2}?" + _AI_THING + r"\b"
                  r"|(?:giv(?:e|es|ing)|gave|grant(?:s|ed|ing)?|offer(?:s|ed|ing)?)\s+(?:all\s+(?:of\s+)?|every\s+|its\s+|their\s+)?"
                  r"(?:[\w,-]+\s+){0,3}?" + _STAFF + r"\s+access\s+to\s+(?:\S+\s+){0,3}?" + _AI_THING + r"\b"
-                 r"|\b(?:use[sd]?|using|utili[sz](?:e|es|ed|ing)|tap(?:s|ped|ping)?|employ(?:s|ed|ing)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
+                 # (not stopped: "Gannett Stops Using AI To Write Articles")
+                 r"|(?<!stops\s)(?<!stop\s)(?<!stopped\s)(?<!halts\s)(?<!pauses\s)(?<!quits\s)(?<!ends\s)"
+                 r"\b(?:use[sd]?|using|utili[sz](?:e|es|ed|ing)|tap(?:s|ped|ping)?|employ(?:s|ed|ing)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
                  r"(?:\S+\s+){1,6}?to\s+(?:help\s+(?:\S+\s+)?)?" + _WORK_TASK +
                  # a roll-out verb with a task: "police will introduce AI technology to identify posts"
                  r"|\b(?:introduc(?:e|es|ed|ing)|deploy(?:s|ed|ing)?|adopt(?:s|ed|ing)?)\s+(?=(?:\S+\s+){0,3}?" + _AI_THING + r"\b)"
@@ -827,7 +829,8 @@ _TITLE_VERBS = {w.lower() for w in (
     "Again Still Just Only Even Soon Also Ahead Amid Into Onto Upon Via Per Than Off Up Down Out "
     "Used Instead Check Concerns Business Businesses Push Sheds Cuts Lays Hires Slashes Axes Trims "
     "Eliminates Fires Freezes Pauses Halts Replaces Bans Restricts Limits Signs Reaches Strikes Agrees "
-    "Ends Recruits Trains Retrains Deploys Adopts Rolls Launches Joins Funds Invests Pours Imposes Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
+    "Ends Recruits Trains Retrains Deploys Adopts Rolls Launches Joins Funds Invests Pours Imposes Stops Drops Quits Scraps "
+    "Back Away Its Their His Her Your Our Over Under Between Among Against Around About Across").split()}
 def _org_ok(raw: str) -> bool:
     name, _ = _trim_org(raw, 0)
     if not name or len(name) < 2:
@@ -836,6 +839,9 @@ def _org_ok(raw: str) -> bool:
         return False  # "Independence Day", "Labor Day": a date, not an actor
     if name.lower() in _GROUP_NOUNS:
         return False  # "Studios Advertise ... Jobs": a sector, not an organisation
+    if re.fullmatch(r"(?:Teachers|Nurses|Doctors|Writers|Actors|Artists|Musicians|Lawyers|Students|Creators|Freelancers|"
+                    r"Professionals|Managers|Executives|Leaders|Bosses|Coders|Programmers|Designers|Educators|Workers|Employees)", name):
+        return False  # "Teachers Are Going All In on Generative AI": people in general, not an organisation
     if re.fullmatch(r"[A-Z][a-z]+(?:workers|makers|drivers|writers)", name):
         return False  # "Dockworkers strike ...": people, not an organisation
     return not re.fullmatch(r"[\d,.]+", name)

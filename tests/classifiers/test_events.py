@@ -829,6 +829,10 @@ def test_round6_held_out_categories(title, summary, expected):
     ("CIOs, Meet Your New Colleagues", "Collaboration is key as more companies hive off duties held by IT "
      "officers and create positions to manage emerging tech like ChatGPT."),     # companies in general
     ("Amazon.com, Inc. to cut 10,000 jobs as it bets on AI", ""),                  # never "Inc" as a company
+    # found in the 2023 replay after round 6's first rules: AI use stopped, people in general
+    ("Gannett Stops Using AI To Write Articles For Now", ""),
+    ("Teachers Are Going All In on Generative AI", ""),
 ])
 def test_round6_held_out_non_events(title, summary):
-    assert not {e for e in _events(title, summary) if e[0] in ("OpenAI", "Collaboration", "Inc")}
+    assert not {e for e in _events(title, summary)
+                if e[0] in ("OpenAI", "Collaboration", "Inc", "Gannett Stops", "Gannett", "Teachers")}
