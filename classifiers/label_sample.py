@@ -26,8 +26,10 @@ seeded shuffled order. By the third draw (session of 2026-12-07) the two draws a
 train-2023 + dev had taken most of replay-2023's likely AI×work items: of 5,117 remaining
 AI-word candidates only 577 had P >= 0.05 (81 had P >= 0.3), so the third draw is all of
 them: ``--strata likely --seed 15 --n 1000 --known <train-2023> <dev>
-classifiers/labels/extra-2023.jsonl``. (The retrain with these labels changed the
-topic heads only, so `--seed 13 --n 300` still reproduces the labelled draw byte for byte.) Labels are written by reading each item
+classifiers/labels/extra-2023.jsonl``. That draw was labelled (577 items, 112 AI×work, by two
+annotators who agreed with the shared gold at kappa 0.958 on 100 blind train-2023 + dev items)
+and not shipped: in the topic heads it moved CV topic macro-F1 by +0.002 (0.657 -> 0.659, 5
+folds x 3 seeds), within noise, and in every head it lowered ai_work F1. Labels are written by reading each item
 per corpus/labels/CODEBOOK.md and stored (id + labels only) in classifiers/labels/.
 """
 
