@@ -28,7 +28,7 @@ AI-word candidates only 577 had P >= 0.05 (81 had P >= 0.3), so the third draw i
 them: ``--strata likely --seed 15 --n 1000 --known <train-2023> <dev>
 classifiers/labels/extra-2023.jsonl``. That draw was labelled (577 items, 112 AI×work, by two
 annotators who agreed with the shared gold at kappa 0.958 on 100 blind train-2023 + dev items)
-and not shipped: in the topic heads it moved CV topic macro-F1 by +0.002 (0.657 -> 0.659, 5
+and not shipped: in the topic heads (topic C 1) it moved CV topic macro-F1 by +0.002 (0.657 -> 0.659, 5
 folds x 3 seeds), within noise, and in every head it lowered ai_work F1. Labels are written by reading each item
 per corpus/labels/CODEBOOK.md and stored (id + labels only) in classifiers/labels/.
 """
