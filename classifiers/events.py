@@ -612,9 +612,14 @@ def _org_like(raw: str, context: str) -> bool:
 # headline (or follows a colon or a "Report:"-style label) and only auxiliaries stand between it
 # and the trigger ("Luno Axes 35% of Staff", "Shopify To Cut 20%", "Acme Plans To Lay Off").
 # Stop-lists keep out sentence starts (_NOT_ORG), people (_is_person) and places (_COUNTRIES).
-# the organisation's people between it and the verb ("Stack Overflow Moderators Stop Work")
-_SUBJECT_GAP = re.compile(r"(?:['’]s)?\s+(?:(?-i:[A-Z][\w-]*\s+)?(?:workers|staff|employees|moderators|drivers|nurses|teachers|"
-                          r"pilots|engineers|developers|journalists|contractors)\s+)?(?:(?:to|will|is|are|has|have|had|now|also|again|quietly|reportedly|"
+# People who work, as a group (plural): an organisation's people before the verb ("Stack Overflow
+# Moderators Stop Work"), a sign of labour in a strike sentence, never an organisation alone.
+_WORKERS = ("workers|staff|employees|moderators|drivers|nurses|teachers|pilots|engineers|developers|journalists|"
+            "reporters|contractors|doctors|writers|actors")
+# ... and people in general, who are no organisation either ("Teachers Are Going All In on AI")
+_PEOPLE_IN_GENERAL = frozenset((_WORKERS + "|artists|musicians|lawyers|students|creators|freelancers|professionals|"
+                                "managers|executives|leaders|bosses|coders|programmers|designers|educators").split("|"))
+_SUBJECT_GAP = re.compile(r"(?:['’]s)?\s+(?:(?-i:[A-Z][\w-]*\s+)?(?:" + _WORKERS + r")\s+)?(?:(?:to|will|is|are|has|have|had|now|also|again|quietly|reportedly|"
                           r"further|officially|plans?\s+to|set\s+to|says\s+it\s+will|announces|begins|starts|"
                           r"is\s+set\s+to|moves\s+to|could|may)\s+)*$", re.I)
 
@@ -711,8 +716,8 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
     # an opening participle clause has the main clause's subject ("Before employing AI to find
     # job candidates, Southwest Airlines had ..."): the name right after its comma
     if _OPENING_CLAUSE.match(text) and "," not in text[:trigger_start]:
-        comma = text.find(",", trigger_end)
-        m = _ORG.match(text, comma + 1 + len(text[comma + 1:]) - len(text[comma + 1:].lstrip())) if comma > 0 else None
+        comma = _COMMA.search(text, trigger_end)
+        m = _ORG.match(text, comma.end()) if comma else None
         if m and _org_ok(m.group(1)) and not title_case:
             raw, start = _trim_org(m.group(1), m.start(1))
             if raw and not _is_person(raw, text, start):
@@ -723,18 +728,19 @@ def _actor(sentence: _Sentence, trigger_start: int, trigger_end: int,
 _NAME = r"[A-Z][\w&.'’-]*(?:[ \t][A-Z][\w&.'’-]*){0,2}"
 _LISTED = re.compile(r"(?:[ \t]*,[ \t]*" + _NAME + r")+(?:,?[ \t]+(?:and|&)[ \t]+" + _NAME + r")?")
 _LEGAL = re.compile(r"(?:Inc|Ltd|LLC|Corp|Co|PLC|Plc|SA|AG|NV|SE|GmbH|LP|LLP|Limited|Group|Holdings)\.?")
+_COMMA = re.compile(r",\s*")
 _OPENING_CLAUSE = re.compile(r"\s*(?:<[^>]*>\s*)*(?:Before|After|By|While|Since|Besides)\s+[a-z]+ing\b")
 
 
 # the trigger is what is feared ("amid fears of job losses"); not "of concern to the actors and
 # writers on strike" (to/among: the people concerned, who are the ones striking)
+_GENERIC_ORGS = ("companies|firms|employers|businesses|organi[sz]ations|banks|retailers|startups|brands|agencies|"
+                 "publishers|newsrooms|schools|universities|hospitals")
 _GENERIC_SUBJECT = re.compile(
-    r"\b(?-i:companies|firms|employers|businesses|bosses|banks|retailers|startups|brands|organi[sz]ations|governments|agencies|"
-    r"schools|universities|hospitals|publishers|newsrooms|recruiters|professors|researchers|scientists|students|users|"
+    r"\b(?-i:" + _GENERIC_ORGS + r"|bosses|governments|recruiters|professors|researchers|scientists|students|users|"
     r"people|teachers|doctors|lawyers)\s+(?:(?:now|also|still|increasingly|already|are|that|who|can|will|to)\s+)*$")
 _GENERIC_BETWEEN = re.compile(
-    r"(?<!like\s)(?<!as\s)\b(?:as|more|many|most|some|other|all)\s+(?:\w+\s+)?(?-i:companies|firms|employers|businesses|organi[sz]ations|banks|"
-    r"retailers|startups|brands|agencies|publishers|newsrooms|schools|universities|hospitals)\b", re.I)
+    r"(?<!like\s)(?<!as\s)\b(?:as|more|many|most|some|other|all)\s+(?:\w+\s+)?(?-i:" + _GENERIC_ORGS + r")\b", re.I)
 _FEARED = re.compile(r"\b(?:fears?|feared|worr(?:y|ies|ied)|afraid|concerns?|anxiety|threat|risks?)\b"
                      r"(?!\s+(?:to|among|by|with|after)\s)(?:\s+\S+){0,6}\s*$", re.I)
 _DIRECTED = re.compile(r"\b(?:tells?|told|urges?|urged|asks?|asked|calls\s+on|called\s+on|pressures?|pressed|"
@@ -839,8 +845,7 @@ def _org_ok(raw: str) -> bool:
         return False  # "Independence Day", "Labor Day": a date, not an actor
     if name.lower() in _GROUP_NOUNS:
         return False  # "Studios Advertise ... Jobs": a sector, not an organisation
-    if re.fullmatch(r"(?:Teachers|Nurses|Doctors|Writers|Actors|Artists|Musicians|Lawyers|Students|Creators|Freelancers|"
-                    r"Professionals|Managers|Executives|Leaders|Bosses|Coders|Programmers|Designers|Educators|Workers|Employees)", name):
+    if name.lower() in _PEOPLE_IN_GENERAL:
         return False  # "Teachers Are Going All In on Generative AI": people in general, not an organisation
     if re.fullmatch(r"[A-Z][a-z]+(?:workers|makers|drivers|writers)", name):
         return False  # "Dockworkers strike ...": people, not an organisation
@@ -1271,8 +1276,8 @@ def _mention(found: dict, sent: _Sentence, m: re.Match, action: str, story_ai: b
         _fill_from_title(found, sent, m, action, others)
         return  # "UK firms cut ...": a place, not an actor; "2,000 workers at London hub will strike"
     if action in ("strike", "agreement") and not re.search(
-            r"union|guild|workers|writers|actors|staff|employees|contract|labou?r|SAG|WGA|UAW|"
-            r"Teamsters|dockworkers|nurses|teachers|moderators|drivers|pilots|doctors|journalists|picket|Hollywood" + ("|strik" if action == "agreement" else ""),
+            r"union|guild|contract|labou?r|SAG|WGA|UAW|Teamsters|dockworkers|picket|Hollywood|" + _WORKERS +
+            ("|strik" if action == "agreement" else ""),
             sent.text if action == "strike" else sent.text[:m.start()] + " " + sent.text[m.end():],
             re.I):  # the deal's own "strikes a deal" is no sign of labour
         return  # a missile strike, a trade deal ("strike" itself is no sign of labour)

@@ -113,14 +113,11 @@ def title_key(title: str) -> str:
     return re.sub(r"\W+", " ", title.lower()).strip()
 
 
-_TAG = re.compile(r"<[^>]+>")
-
-
 def plain_text(html: str, limit: int = 300) -> str:
     """HTML stripped, entities decoded, whitespace joined, cut at a word to about `limit` chars."""
-    import html as _html
+    from extractors.feeds import html_to_text
 
-    text = re.sub(r"\s+", " ", _html.unescape(_TAG.sub(" ", html or ""))).strip()
+    text = re.sub(r"\s+", " ", html_to_text(html)).strip()
     if len(text) <= limit:
         return text
     cut = text[:limit]
@@ -149,40 +146,38 @@ def feed_rows(feeds_dir: Path, known_ids: set[str], seen_titles: set[str]) -> li
     return out
 
 
-def _classify_test8(pool: list[dict], strata: dict[str, list[dict]], batch: int = 500) -> None:
+def _ai_work_flags(rows: list[dict], batch: int = 500) -> list[bool]:
+    """The default classifier's is_ai_work for each row (title + summary), in batches."""
+    from classifiers.base import TextItem, get_classifier
+
+    clf = get_classifier()
+    print(f"classifier: {clf.name} {clf.version}", file=sys.stderr)
+    flags: list[bool] = []
+    for i in range(0, len(rows), batch):
+        items = [TextItem(id=r["id"], title=r["title"], summary=r["summary"], text="") for r in rows[i:i + batch]]
+        flags.extend(v.is_ai_work for v in clf.classify(items))
+    return flags
+
+
+def _classify_test8(pool: list[dict], strata: dict[str, list[dict]]) -> None:
     """test8: X = AI×work by the default classifier with an event word, Y = AI×work without
     one, N = not AI×work with an AI and an event word."""
-    from classifiers.base import TextItem, get_classifier
-
-    clf = get_classifier()
-    print(f"classifier: {clf.name} {clf.version}", file=sys.stderr)
-    for i in range(0, len(pool), batch):
-        chunk = pool[i:i + batch]
-        items = [TextItem(id=r["id"], title=r["title"], summary=r["summary"], text="") for r in chunk]
-        for row, verdict in zip(chunk, clf.classify(items)):
-            text = f"{row['title']}\n{row['summary']}"
-            event = bool(EVENT6.search(text))
-            if verdict.is_ai_work:
-                strata.setdefault("X" if event else "Y", []).append(row)
-            elif event and AI6.search(text):
-                strata.setdefault("N", []).append(row)
+    for row, ai_work in zip(pool, _ai_work_flags(pool)):
+        text = f"{row['title']}\n{row['summary']}"
+        event = bool(EVENT6.search(text))
+        if ai_work:
+            strata.setdefault("X" if event else "Y", []).append(row)
+        elif event and AI6.search(text):
+            strata.setdefault("N", []).append(row)
 
 
-def _classify_strata(pool: list[tuple[dict, bool]], strata: dict[str, list[dict]],
-                     batch: int = 500) -> None:
+def _classify_strata(pool: list[tuple[dict, bool]], strata: dict[str, list[dict]]) -> None:
     """test7: X = AI×work by the default classifier, N = not AI×work with an AI and an event word."""
-    from classifiers.base import TextItem, get_classifier
-
-    clf = get_classifier()
-    print(f"classifier: {clf.name} {clf.version}", file=sys.stderr)
-    for i in range(0, len(pool), batch):
-        chunk = pool[i:i + batch]
-        items = [TextItem(id=r["id"], title=r["title"], summary=r["summary"], text="") for r, _ in chunk]
-        for (row, ai_event), verdict in zip(chunk, clf.classify(items)):
-            if verdict.is_ai_work:
-                strata.setdefault("X", []).append(row)
-            elif ai_event:
-                strata.setdefault("N", []).append(row)
+    for (row, ai_event), ai_work in zip(pool, _ai_work_flags([r for r, _ in pool])):
+        if ai_work:
+            strata.setdefault("X", []).append(row)
+        elif ai_event:
+            strata.setdefault("N", []).append(row)
 
 
 def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
@@ -198,7 +193,7 @@ def draw(replay: Path, known_ids: set[str], known_titles: set[str], seed: int,
         for line in fh:
             rec = json.loads(line)
             title, summary = rec.get("title") or "", rec.get("summary") or ""
-            key = re.sub(r"\W+", " ", title.lower()).strip()
+            key = title_key(title)
             rid = item_id(rec.get("url") or title)
             if split == "test8" and rid[-1] not in EVEN_HEX:
                 odd_titles.add(key)  # the parallel tuner's half; checked before the dedup

@@ -43,7 +43,7 @@ import re
 import sys
 from pathlib import Path
 
-from classifiers.events_sample import item_id
+from classifiers.events_sample import item_id, title_key as _key
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 DEFAULT_REPLAY = CORPUS / "replay-2023.jsonl.gz"
@@ -55,10 +55,6 @@ AI = re.compile(r"\b(?:AI|A\.I\.|(?i:artificial intelligence|ChatGPT|GPT-?\d|cha
 PAY_CAREER = re.compile(r"\b(?:pay|paid|salar\w+|wages?|earn\w*|income|raises?|compensation|"
                         r"careers?|job seekers?|resumes?|résumés?|graduates?)\b", re.I)
 SHARES = {"H": 0.60, "M": 0.25, "W": 0.15}
-
-
-def _key(title: str) -> str:
-    return re.sub(r"\W+", " ", title.lower()).strip()
 
 
 def candidates(replay: Path, known_ids: set[str], known_titles: set[str]) -> list[dict]:

@@ -11,6 +11,8 @@ _RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <pubDate>Tue, 03 Feb 2026 10:00:00 GMT</pubDate></item>
 <item><title>Weather turns cold</title><link>https://x.test/b</link><description>No AI here? yes: AI</description></item>
 <item><title>Zoom lays off staff</title><link>https://x.test/c</link><description>no artificial words</description></item>
+<item><title>Acme to cut 4,000 jobs as AI takes over, CEO says</title><link>https://x.test/a</link>
+<description>the same link re-titled: drawn once</description></item>
 <item><title>Known feed item about AI</title><link>https://x.test/d</link><description>AI</description></item>
 </channel></rss>"""
 
@@ -28,7 +30,7 @@ def test_plain_text_strips_html_and_cuts_at_a_word():
     assert plain_text("alpha beta gamma", limit=12) == "alpha beta"
 
 
-def test_test8_draws_feeds_and_only_even_replay_ids(tmp_path):
+def test_test8_draws_feeds_and_only_even_replay_ids(tmp_path, monkeypatch):
     feeds = tmp_path / "feeds"
     feeds.mkdir()
     (feeds / "one.xml").write_text(_RSS, encoding="utf-8")
@@ -50,14 +52,9 @@ def test_test8_draws_feeds_and_only_even_replay_ids(tmp_path):
         def classify(self, items):
             return [type("V", (), {"is_ai_work": True})() for _ in items]
 
-    import classifiers.base as base
-    orig = base.get_classifier
-    base.get_classifier = lambda *a, **k: AllAIWork()
-    try:
-        drawn = draw(replay, set(), {"known feed item about ai"}, seed=1,
-                     sizes={"F": -1, "X": 50, "Y": 44, "N": 15}, split="test8", feeds=feeds)
-    finally:
-        base.get_classifier = orig
+    monkeypatch.setattr("classifiers.base.get_classifier", lambda *a, **k: AllAIWork())
+    drawn = draw(replay, set(), {"known feed item about ai"}, seed=1,
+                 sizes={"F": -1, "X": 50, "Y": 44, "N": 15}, split="test8", feeds=feeds)
     feed = [d for d in drawn if d["sample"] == "F"]
     assert [d["title"] for d in feed] == ["Acme to cut 4,000 jobs as AI takes over", "Weather turns cold"]
     assert feed[0]["summary"] == "Acme said on Monday it would cut jobs."
